@@ -1,0 +1,28 @@
+from setuptools import find_packages, setup
+
+with open('README.md', encoding='utf-8') as file:
+    long_description = file.read()
+
+setup(
+    name='torchcrepe',
+    version='0.0.25',
+    description='Pytorch implementation of CREPE pitch tracker, all five capacities',
+    long_description=long_description,
+    long_description_content_type='text/markdown',
+    license='MIT',
+    packages=find_packages(include=['torchcrepe', 'torchcrepe.*']),
+    package_data={'torchcrepe': ['assets/*.pth']},
+    python_requires='>=3.8',
+    install_requires=['torch>=2.0', 'numpy', 'scipy', 'resampy', 'tqdm'],
+    extras_require={
+        # tools/convert_keras.py reads Keras HDF5 weight files
+        'convert': ['h5py'],
+        # FLAC, OGG and MP3 input (WAV needs nothing extra)
+        'audio': ['soundfile'],
+        # --plot and torchcrepe.plot
+        'plot': ['matplotlib'],
+        # the test suite: everything above plus pytest and build
+        'test': ['pytest', 'build', 'h5py', 'soundfile', 'matplotlib'],
+    },
+    entry_points={'console_scripts': ['torchcrepe=torchcrepe.__main__:run']},
+)

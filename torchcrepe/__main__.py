@@ -1,0 +1,251 @@
+"""Command line: python -m torchcrepe --audio_files A ... --output_files O ...
+
+Exit status: 0 when every file was processed, 1 when some file could not be
+(each is named on stderr; the others are still processed unless
+--fail-fast), 2 for a usage error, found before any work starts.
+"""
+import argparse
+import os
+import sys
+import warnings
+
+
+from . import checks, core, decode, files, plot
+from .constants import MAX_FMAX
+from .model import CAPACITIES
+
+
+PROGRAM = 'python -m torchcrepe'
+
+
+def parser():
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description='Track the pitch of audio files with CREPE (or embed '
+                    'them). Output formats follow the extension: .csv, '
+                    '.json, .npy, or .pt (torch.save, also for any other).')
+    parser.add_argument(
+        '--audio_files', nargs='+', required=True, metavar='AUDIO',
+        help='audio files: WAV, or FLAC/OGG/MP3 with soundfile installed')
+    parser.add_argument(
+        '--output_files', nargs='+', metavar='OUTPUT',
+        help='one pitch (or, with --embed, embedding) file per audio file')
+    parser.add_argument(
+        '--output_periodicity_files', nargs='+', metavar='OUTPUT',
+        help='one periodicity file per audio file')
+    parser.add_argument(
+        '--output_harmonicity_files', nargs='+', metavar='OUTPUT',
+        help=argparse.SUPPRESS)  # deprecated alias of the above
+    parser.add_argument(
+        '--plot', nargs='+', metavar='PNG',
+        help='draw the pitch over the spectrogram: one .png per audio file, '
+             'or one directory (needs matplotlib)')
+    parser.add_argument(
+        '--embed', action='store_true',
+        help='save the embedding (.pt or .npy) instead of pitch')
+    parser.add_argument(
+        '--hop_length', type=int, metavar='SAMPLES',
+        help='samples between frames at the file\'s rate (default: 10 ms)')
+    parser.add_argument(
+        '--fmin', type=float, default=50., metavar='HZ',
+        help=f'lowest pitch in Hz, at least {checks.MIN_FMIN} (default: 50)')
+    parser.add_argument(
+        '--fmax', type=float, default=MAX_FMAX, metavar='HZ',
+        help=f'highest pitch in Hz, at most {MAX_FMAX:g} (default: {MAX_FMAX:g})')
+    parser.add_argument(
+        '--model', default='full', choices=list(CAPACITIES),
+        help='model capacity, smallest and fastest first (default: full)')
+    parser.add_argument(
+        '--decoder', default='viterbi', choices=list(decode.DECODERS),
+        help='how pitch is read from the network (default: viterbi)')
+    parser.add_argument(
+        '--voicing_threshold', type=float, default=core.VOICING_THRESHOLD,
+        metavar='P',
+        help='periodicity below which .csv/.json/plots show a frame as '
+             f'unvoiced (default: {core.VOICING_THRESHOLD})')
+    parser.add_argument(
+        '--batch_size', type=int, metavar='FRAMES',
+        help='frames held in memory at a time (default: 2048)')
+    parser.add_argument(
+        '--gpu', type=int, metavar='INDEX', help='run on this CUDA device')
+    parser.add_argument(
+        '--precision', choices=checks.PRECISIONS,
+        help='bfloat16 (CPU with AVX-512 BF16, or CUDA) or float16 (CUDA): '
+             'faster, within a few cents (default: float32)')
+    parser.add_argument(
+        '--no_pad', action='store_true',
+        help='do not zero-pad: the first frame starts at the first sample')
+    parser.add_argument(
+        '--fail-fast', '--fail_fast', dest='fail_fast', action='store_true',
+        help='stop at the first file that cannot be processed')
+    parser.add_argument(
+        '--quiet', action='store_true', help='no progress bars')
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status"""
+    arguments = parser()
+    args = arguments.parse_args(argv)
+    try:
+        jobs = plan(args)
+    except (ValueError, TypeError) as error:
+        arguments.error(str(error))
+
+    progress = not args.quiet and sys.stderr.isatty()
+    failures = []
+
+    def report(audio_file, error):
+        failures.append(audio_file)
+        print(f'torchcrepe: error: {error}', file=sys.stderr)
+
+    try:
+        if args.embed:
+            options = core.settings(
+                args.hop_length, model=args.model, batch_size=args.batch_size,
+                device=jobs['device'], pad=not args.no_pad,
+                precision=args.precision, progress=progress, pitch=False)
+            core._embed_files(args.audio_files, jobs['outputs'], options,
+                              fail_fast=args.fail_fast, report=report)
+        else:
+            options = core.settings(
+                args.hop_length, args.fmin, args.fmax, args.model,
+                args.decoder, args.batch_size, jobs['device'], not args.no_pad,
+                args.precision, progress)
+            core._predict_files(
+                args.audio_files, jobs['outputs'], jobs['periodicity'],
+                options, jobs['plots'], args.voicing_threshold,
+                fail_fast=args.fail_fast, report=report)
+    except (ValueError, OSError, RuntimeError) as error:
+        # --fail-fast: the first failure ends the run
+        print(f'torchcrepe: error: {error}', file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print('torchcrepe: interrupted; finished outputs are kept, no partial '
+              'file is left', file=sys.stderr)
+        return 130
+
+    if jobs['plot_skipped']:
+        print(f'torchcrepe: error: {plot.INSTALL_HINT}; the other outputs '
+              'were written', file=sys.stderr)
+    if failures:
+        print(f'torchcrepe: {len(failures)} of {len(args.audio_files)} files '
+              'failed: ' + ', '.join(map(str, failures)), file=sys.stderr)
+        return 1
+    return 1 if jobs['plot_skipped'] else 0
+
+
+def plan(args):
+    """Check the arguments; returns the output paths per audio file
+
+    Raises ValueError naming the argument and what is allowed.
+    """
+    count = len(args.audio_files)
+    if args.output_harmonicity_files is not None:
+        warnings.warn('--output_harmonicity_files is deprecated; use '
+                      '--output_periodicity_files', DeprecationWarning)
+        args.output_periodicity_files = args.output_harmonicity_files
+
+    checks.hop_length(args.hop_length, '--hop_length')
+    checks.batch_size(args.batch_size, '--batch_size')
+    device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
+    checks.device(device, '--gpu')
+    checks.precision(args.precision, device, '--precision')
+
+    if args.embed:
+        if args.output_files is None:
+            raise ValueError('--embed needs --output_files')
+        for name in ('output_periodicity_files', 'plot'):
+            if getattr(args, name) is not None:
+                raise ValueError(f'--{name} cannot be used with --embed')
+        for path in args.output_files:
+            if files.extension(path) in files.TABLE_FORMATS:
+                raise ValueError(
+                    f'--output_files: embeddings are saved as .pt or .npy, '
+                    f'not {files.extension(path)} ({path})')
+    else:
+        checks.frequency_range(args.fmin, args.fmax)
+        if not 0 <= args.voicing_threshold <= 1:
+            raise ValueError(
+                f'--voicing_threshold must be within 0..1; got {args.voicing_threshold}')
+        if args.output_files is None and args.plot is None:
+            raise ValueError('give --output_files, --plot or both')
+
+    outputs = _per_file(args.output_files, count, '--output_files')
+    periodicity = _per_file(args.output_periodicity_files, count,
+                            '--output_periodicity_files')
+    plots = _plot_paths(args.plot, args.audio_files)
+    plot_skipped = plots is not None and not plot.available()
+    if plot_skipped:
+        if args.output_files is None:
+            raise ValueError(f'--plot: {plot.INSTALL_HINT}')
+        plots = None
+
+    written = [path for group in (outputs, periodicity, plots) if group
+               for path in group if path is not None]
+    _check_writable(written)
+    return {
+        'device': device,
+        'outputs': outputs or [None] * count,
+        'periodicity': periodicity or [None] * count,
+        'plots': plots,
+        'plot_skipped': plot_skipped}
+
+
+def _per_file(paths, count, option):
+    if paths is None:
+        return None
+    if len(paths) != count:
+        raise ValueError(
+            f'{option} needs one path per audio file: got {len(paths)} for '
+            f'{count} audio files')
+    return paths
+
+
+def _plot_paths(paths, audio_files):
+    """One .png per audio file, or a directory to put <name>.png in"""
+    if paths is None:
+        return None
+    if len(paths) == 1 and (os.path.isdir(paths[0]) or paths[0].endswith(os.sep)
+                            or not os.path.splitext(paths[0])[1]):
+        directory = paths[0]
+        names = [os.path.splitext(os.path.basename(str(path)))[0] + '.png'
+                 for path in audio_files]
+        if len(set(names)) != len(names):
+            raise ValueError(
+                '--plot: audio files with the same name would share a plot; '
+                'give one .png per audio file instead of a directory')
+        return [os.path.join(directory, name) for name in names]
+    _per_file(paths, len(audio_files), '--plot')
+    for path in paths:
+        if files.extension(path) != '.png':
+            raise ValueError(f'--plot: {path} must end in .png (or be a directory)')
+    return paths
+
+
+def _check_writable(paths):
+    """Every output's folder exists (made if needed) and can be written"""
+    if len(set(map(os.path.abspath, paths))) != len(paths):
+        raise ValueError('the same output path is given twice; each output '
+                         'needs its own file')
+    for path in paths:
+        if os.path.isdir(path):
+            raise ValueError(f'output {path} is a directory, not a file')
+        directory = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as error:
+            raise ValueError(
+                f'cannot create output directory {directory} '
+                f'({error.strerror or error})') from None
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise ValueError(f'cannot write to output directory {directory}')
+
+
+def run():
+    """Console-script entry point"""
+    sys.exit(main())
+
+
+if __name__ == '__main__':
+    run()

@@ -1,0 +1,168 @@
+"""Argument checks shared by the Python API and the command line.
+
+Each check raises ValueError (or TypeError for a wrong type) whose message
+names the argument and what is allowed, so that bad input is refused before
+any work starts. The command line prints the same messages.
+"""
+import math
+import numbers
+
+import torch
+
+from . import convert, decode
+from .constants import (
+    CENTS_OFFSET, MAX_FMAX, PITCH_BINS, SAMPLE_RATE, WINDOW_SIZE)
+from .model import check_capacity
+
+
+# The centre of the lowest pitch bin, about 31.7 Hz, rounded down to 0.1 Hz
+# so that "31.7" itself is accepted
+MIN_FMIN = math.floor(10 * 2 ** (CENTS_OFFSET / 1200) * 10) / 10
+
+PRECISIONS = ('float32', 'bfloat16', 'float16')
+
+BACKENDS = ('torch', 'onnx')
+
+
+def capacity(model, argument='model'):
+    """One of the five capacity names (see model.CAPACITIES)"""
+    return check_capacity(model, argument)
+
+
+def positive_integer(value, argument, allow_none=False):
+    if value is None and allow_none:
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or value <= 0:
+        raise ValueError(
+            f'{argument} must be a positive integer'
+            + (' or None' if allow_none else '') + f'; got {value!r}')
+    return int(value)
+
+
+def sample_rate(value, argument='sample_rate'):
+    return positive_integer(value, argument)
+
+
+def hop_length(value, argument='hop_length'):
+    return positive_integer(value, argument, allow_none=True)
+
+
+def batch_size(value, argument='batch_size'):
+    return positive_integer(value, argument, allow_none=True)
+
+
+def frequency_range(fmin, fmax):
+    """fmin and fmax in Hz with MIN_FMIN <= fmin < fmax <= MAX_FMAX"""
+    for value, argument in ((fmin, 'fmin'), (fmax, 'fmax')):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not math.isfinite(value):
+            raise ValueError(f'{argument} must be a finite number of Hz; got {value!r}')
+    if fmin < MIN_FMIN:
+        raise ValueError(
+            f'fmin must be at least {MIN_FMIN} Hz, the lowest pitch bin; '
+            f'got {fmin}')
+    if fmax > MAX_FMAX:
+        raise ValueError(f'fmax must be at most {MAX_FMAX} Hz (MAX_FMAX); got {fmax}')
+    if fmin >= fmax:
+        raise ValueError(f'fmin must be below fmax; got fmin={fmin}, fmax={fmax}')
+    return float(fmin), float(fmax)
+
+
+def decoder(value, argument='decoder'):
+    """A decoding function, or the name of one in decode.DECODERS"""
+    if isinstance(value, str):
+        if value not in decode.DECODERS:
+            names = ', '.join(repr(name) for name in decode.DECODERS)
+            raise ValueError(f'{argument} must be one of {names}; got {value!r}')
+        return decode.DECODERS[value]
+    if not callable(value):
+        names = ', '.join(f'decode.{name}' for name in decode.DECODERS)
+        raise ValueError(
+            f'{argument} must be a decoding function such as {names}; '
+            f'got {value!r}')
+    return value
+
+
+def device(value, argument='device'):
+    try:
+        parsed = torch.device(value)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"{argument} must be a torch device such as 'cpu' or 'cuda:0'; "
+            f'got {value!r}') from None
+    if parsed.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f'{argument} is {value!r} but CUDA is not available')
+    return parsed
+
+
+def precision(value, device_, argument='precision'):
+    """None or 'float32' (exact), 'bfloat16' (CPU or CUDA), 'float16' (CUDA)"""
+    if value is None:
+        return 'float32'
+    if isinstance(value, torch.dtype):
+        value = str(value).replace('torch.', '')
+    if value not in PRECISIONS:
+        names = ', '.join(repr(name) for name in PRECISIONS)
+        raise ValueError(f'{argument} must be None or one of {names}; got {value!r}')
+    if value == 'float16' and torch.device(device_).type != 'cuda':
+        raise ValueError(
+            f"{argument}='float16' needs a CUDA device; on the CPU use 'bfloat16'")
+    return value
+
+
+def backend(value, argument='backend'):
+    if value not in BACKENDS:
+        names = ', '.join(repr(name) for name in BACKENDS)
+        raise ValueError(f'{argument} must be one of {names}; got {value!r}')
+    return value
+
+
+def audio(value, argument='audio'):
+    """A float tensor (time,) or (channels, time), non-empty and finite
+
+    Returns
+        (torch.tensor [shape=(1, time)]), channels averaged to mono
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(
+            f'{argument} must be a torch.Tensor of shape (channels, time); '
+            f'got {type(value).__name__}')
+    if value.dim() == 1:
+        value = value[None]
+    if value.dim() != 2:
+        raise ValueError(
+            f'{argument} must have shape (time,) or (channels, time); '
+            f'got {tuple(value.shape)}')
+    if value.size(0) == 0 or value.size(1) == 0:
+        raise ValueError(f'{argument} is empty: shape {tuple(value.shape)}')
+    if not value.is_floating_point():
+        raise ValueError(
+            f'{argument} must hold floating-point samples in [-1, 1]; '
+            f'got {value.dtype}')
+    if not bool(torch.isfinite(value).all()):
+        raise ValueError(f'{argument} contains NaN or Inf')
+    if value.size(0) > 1:
+        value = value.mean(dim=0, keepdim=True)
+    return value
+
+
+def long_enough(samples, rate, pad, argument='audio'):
+    """Without padding, a signal must hold at least one whole window"""
+    needed = math.ceil(WINDOW_SIZE * rate / SAMPLE_RATE)
+    if not pad and samples < needed:
+        raise ValueError(
+            f'{argument} has {samples} samples, shorter than one '
+            f'{WINDOW_SIZE}-sample window at {SAMPLE_RATE} Hz ({needed} at '
+            f'{rate} Hz); pass pad=True (drop --no_pad) or give longer audio')
+
+
+def bin_range(fmin, fmax):
+    """The bins postprocess keeps: [frequency_to_bins(fmin),
+    frequency_to_bins(fmax, ceil)), clipped to 0..360. As in 0.0.24 the
+    conversion runs in float32; fmin <= 0 keeps everything below fmax."""
+    low = 0 if fmin <= 0 else int(convert.frequency_to_bins(torch.tensor(float(fmin))))
+    high = int(convert.frequency_to_bins(torch.tensor(float(fmax)), torch.ceil)) \
+        if fmax > 0 else 0
+    clip = lambda index: min(max(index, 0), PITCH_BINS)  # noqa: E731
+    return clip(low), clip(high)

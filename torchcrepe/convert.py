@@ -1,0 +1,72 @@
+"""Conversions between pitch bins, cents and Hz.
+
+Cents are measured from 10 Hz: cents = 1200 * log2(Hz / 10). Bin b is
+centred at 20 * b + 1997.3794... cents, so bin 0 is about 31.7 Hz and bin
+359 about 2005.5 Hz.
+"""
+import torch
+
+from .constants import CENTS_OFFSET, CENTS_PER_BIN
+
+
+###############################################################################
+# Pitch unit conversions
+###############################################################################
+
+
+def bins_to_cents(bins):
+    """Pitch bins -> cents, with triangular dither of +-20 cents
+
+    Arguments
+        bins (torch.tensor [any shape]), integer or float bin indices
+
+    Returns
+        cents (torch.tensor [same shape]), floating point
+    """
+    cents = CENTS_PER_BIN * bins + CENTS_OFFSET
+
+    # Trade the 20-cent quantisation of the bins for unbiased noise
+    return dither(cents)
+
+
+def bins_to_frequency(bins):
+    """Pitch bins -> frequency in Hz, with dither (see bins_to_cents)"""
+    return cents_to_frequency(bins_to_cents(bins))
+
+
+def cents_to_bins(cents, quantize_fn=torch.floor):
+    """Cents -> pitch bins (int32), rounded by `quantize_fn`"""
+    bins = (cents - CENTS_OFFSET) / CENTS_PER_BIN
+    return quantize_fn(bins).int()
+
+
+def cents_to_frequency(cents):
+    """Cents -> frequency in Hz"""
+    return 10 * 2 ** (cents / 1200)
+
+
+def frequency_to_bins(frequency, quantize_fn=torch.floor):
+    """Frequency in Hz -> pitch bins (int32), rounded by `quantize_fn`"""
+    return cents_to_bins(frequency_to_cents(frequency), quantize_fn)
+
+
+def frequency_to_cents(frequency):
+    """Frequency in Hz -> cents"""
+    return 1200 * torch.log2(frequency / 10.)
+
+
+###############################################################################
+# Utilities
+###############################################################################
+
+
+def dither(cents):
+    """Add triangular noise on [-20, 20] cents (peak at 0) to `cents`
+
+    The noise comes from torch's generator on the tensor's device, so
+    `torch.manual_seed` makes it reproducible.
+    """
+    dtype = cents.dtype if cents.is_floating_point() else torch.get_default_dtype()
+    # The sum of two independent uniforms on [0, 1) is triangular on [0, 2)
+    uniform = torch.rand((2,) + tuple(cents.shape), dtype=dtype, device=cents.device)
+    return cents + CENTS_PER_BIN * (uniform[0] + uniform[1] - 1)

@@ -1,0 +1,122 @@
+"""Loading audio files and the bundled models."""
+import os
+import warnings
+
+import numpy as np
+import torch
+from scipy.io import wavfile
+
+from .model import Crepe, check_capacity
+
+
+ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'assets')
+
+
+###############################################################################
+# Audio
+###############################################################################
+
+
+def audio(filename):
+    """Load an audio file
+
+    WAV (PCM of 8 to 32 bits, or 32/64-bit float) is read with scipy; other
+    formats (FLAC, OGG, MP3, ...) need the optional `soundfile` package.
+
+    Arguments
+        filename (str or os.PathLike)
+
+    Returns
+        audio (torch.tensor [shape=(channels, time)]), float32 in [-1, 1]
+        sample_rate (int), Hz
+
+    Raises
+        FileNotFoundError for a missing file; ValueError for an empty,
+        unreadable or non-audio file, naming the file
+    """
+    path = os.fspath(filename)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'audio file {path!r} does not exist')
+    if os.path.isdir(path):
+        raise ValueError(f'audio file {path!r} is a directory')
+    if not os.access(path, os.R_OK):
+        raise ValueError(f'audio file {path!r} cannot be read (permission denied)')
+    if os.path.getsize(path) == 0:
+        raise ValueError(f'audio file {path!r} is empty (0 bytes)')
+
+    try:
+        samples, sample_rate = _read_wav(path)
+    except Exception as wav_error:  # scipy reports bad files many ways
+        try:
+            samples, sample_rate = _read_soundfile(path)
+        except ImportError:
+            raise ValueError(
+                f'audio file {path!r} is not a readable WAV file ({wav_error}); '
+                'other formats (FLAC, OGG, MP3) need soundfile: '
+                'pip install soundfile') from None
+        except Exception as error:  # soundfile raises its own error types
+            raise ValueError(
+                f'audio file {path!r} is not a readable audio file ({error})'
+            ) from None
+
+    if sample_rate <= 0:
+        raise ValueError(f'audio file {path!r} declares a sample rate of {sample_rate} Hz')
+    return torch.from_numpy(samples), int(sample_rate)
+
+
+def _read_wav(path):
+    """scipy's reader, scaled to float32 in [-1, 1]: (channels, time)"""
+    with warnings.catch_warnings():
+        # Chunks scipy does not know (LIST, cue, ...) are skipped, harmlessly
+        warnings.simplefilter('ignore', wavfile.WavFileWarning)
+        sample_rate, data = wavfile.read(path)
+    data = np.asarray(data)
+    if data.dtype == np.uint8:
+        # 8-bit WAV is unsigned with silence at 128
+        samples = (data.astype(np.float32) - 128) / 128
+    elif np.issubdtype(data.dtype, np.signedinteger):
+        # scipy left-justifies every depth into its container (24 in 32)
+        samples = data.astype(np.float32) / float(2 ** (8 * data.dtype.itemsize - 1))
+    elif np.issubdtype(data.dtype, np.floating):
+        samples = data.astype(np.float32)
+    else:
+        raise ValueError(f'unsupported sample type {data.dtype}')
+    if samples.ndim == 1:
+        samples = samples[None]
+    else:
+        samples = np.ascontiguousarray(samples.T)
+    return samples, sample_rate
+
+
+def _read_soundfile(path):
+    import soundfile
+
+    data, sample_rate = soundfile.read(path, dtype='float32', always_2d=True)
+    return np.ascontiguousarray(data.T), sample_rate
+
+
+###############################################################################
+# Models
+###############################################################################
+
+
+def model(device, capacity='full'):
+    """Load a bundled capacity and make it the one `infer` uses
+
+    Arguments
+        device (str or torch.device)
+        capacity (str): 'tiny', 'small', 'medium', 'large' or 'full'
+    """
+    from . import core
+
+    check_capacity(capacity, 'capacity')
+    network = Crepe(capacity)
+    state_dict = torch.load(
+        os.path.join(ASSETS, f'{capacity}.pth'), map_location='cpu',
+        weights_only=True)
+    network.load_state_dict(state_dict)
+    network = network.to(torch.device(device)).eval()
+
+    # As in 0.0.24, infer keeps the model (and its capacity) on itself
+    core.infer.capacity = capacity
+    core.infer.model = network

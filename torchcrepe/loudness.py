@@ -1,0 +1,89 @@
+"""A-weighted loudness per frame, on the same frames as pitch tracking."""
+import warnings
+
+import numpy as np
+import torch
+
+from .constants import SAMPLE_RATE, WINDOW_SIZE
+
+
+# Floor of the spectrum in dB (amplitude 1e-5) and of the weighted result
+MIN_DB = -100.
+
+# Offset subtracted from the A-weighting (dB)
+REF_DB = 20.
+
+# A-weighting below this many dB (the lowest frequencies) is clipped to it
+MIN_WEIGHT_DB = -80.
+
+
+###############################################################################
+# A-weighted loudness
+###############################################################################
+
+
+def a_weighted(audio, sample_rate, hop_length=None, pad=True):
+    """Per-frame A-weighted loudness in dB
+
+    The magnitude STFT (1024-point Hann window, hop as in `predict`, frames
+    centred when `pad`) is taken to dB with a floor of MIN_DB (amplitude
+    1e-5), A-weighted per frequency (minus REF_DB), floored at MIN_DB and
+    averaged over frequency. Levels are absolute: unlike 0.0.24 (librosa's
+    80 dB range below the loudest value), a quiet frame does not depend on
+    how loud the rest of the file is.
+
+    Arguments
+        audio (torch.tensor [shape=(1, time)])
+        sample_rate (int), Hz; resampled to 16 kHz
+        hop_length (int), samples at sample_rate; default 10 ms
+        pad (bool)
+
+    Returns
+        loudness (torch.tensor [shape=(1, frames)]), dB, float32, on
+        audio's device
+    """
+    from . import core
+
+    device = audio.device
+    hop_length = sample_rate // 100 if hop_length is None else hop_length
+    audio = audio.detach()
+    if audio.dim() == 2 and audio.size(0) > 1:
+        audio = audio.mean(dim=0, keepdim=True)
+    audio = audio.reshape(1, -1)
+    if sample_rate != SAMPLE_RATE:
+        audio = core.resample(audio, sample_rate)
+        hop_length = int(hop_length * SAMPLE_RATE / sample_rate)
+
+    signal = audio[0].double().cpu()
+    if pad:
+        signal = torch.nn.functional.pad(signal, (WINDOW_SIZE // 2, WINDOW_SIZE // 2))
+    frames = signal.unfold(0, WINDOW_SIZE, hop_length)
+    window = torch.hann_window(WINDOW_SIZE, periodic=True, dtype=torch.float64)
+    magnitude = torch.fft.rfft(frames * window, dim=1).abs()
+
+    db = 20 * torch.log10(magnitude.clamp(min=10 ** (MIN_DB / 20)))
+    weights = torch.from_numpy(perceptual_weights()[:, 0])
+    weighted = (db + weights).clamp(min=MIN_DB)
+    return weighted.mean(dim=1).float().to(device)[None]
+
+
+def perceptual_weights():
+    """A-weighting (dB) minus REF_DB for each rfft bin: (513, 1) numpy"""
+    frequencies = np.fft.rfftfreq(WINDOW_SIZE, 1. / SAMPLE_RATE)
+    return a_weighting(frequencies)[:, None] - REF_DB
+
+
+def a_weighting(frequencies):
+    """The IEC 61672 A-weighting curve in dB, clipped below at MIN_WEIGHT_DB"""
+    squared = np.asarray(frequencies, dtype=np.float64) ** 2
+    # Pole frequencies of the standard curve (Hz)
+    f1, f2, f3, f4 = 20.598997, 107.65265, 737.86223, 12194.217
+    with warnings.catch_warnings():
+        # log10(0) at 0 Hz is -inf, which the clip turns into the floor
+        warnings.simplefilter('ignore', RuntimeWarning)
+        gain = (f4 ** 2 * squared ** 2) / (
+            (squared + f1 ** 2)
+            * np.sqrt((squared + f2 ** 2) * (squared + f3 ** 2))
+            * (squared + f4 ** 2))
+        weights = 20 * np.log10(gain) + 2.0
+    return np.maximum(weights, MIN_WEIGHT_DB)
