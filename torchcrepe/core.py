@@ -575,8 +575,9 @@ def _network_blocks(audio, sample_rate, options, name, embed=False):
     # Whole blocks per step, so that only the very last block is padded
     block = block_size(options.device)
     step = -(-(options.batch_size or DEFAULT_BATCH_SIZE) // block) * block
+    # Shown only once the work has taken a second: long files, not short
     bar = tqdm.tqdm(total=total, desc='frames', unit='frame', leave=False,
-                    disable=not options.progress, dynamic_ncols=True)
+                    disable=not options.progress, dynamic_ncols=True, delay=1.)
     with bar:
         for start in range(0, total, step):
             stop = min(start + step, total)

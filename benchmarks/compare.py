@@ -1,0 +1,357 @@
+"""torchcrepe 0.0.25 (this checkout) against torchcrepe 0.0.24, side by side.
+
+    python benchmarks/compare.py [--quick] [--runs 5] [--old-10min] [--output FILE]
+
+The first run installs torchcrepe 0.0.24 into its own venv under
+.cache/torchcrepe-0.0.24 (torch 2.13.0 CPU, librosa, resampy, ...); later
+runs reuse it. torchaudio has no CPU build for torch 2.13, and 0.0.24
+imports it only to read files, which the benchmark never does: the venv
+gets a one-line stand-in module so that `import torchcrepe` works.
+
+Every measurement runs in a fresh process of the right interpreter, with
+torch.set_num_threads(2), on the same inputs (written once under
+.cache/bench-inputs), and reports the median of --runs timings after a
+warm-up. Peak memory is the process's peak resident set (ru_maxrss).
+The outputs are compared too: Viterbi bins must be identical,
+weighted_argmax within 1e-3 cents (0.0.24's cents table is dithered once
+per process; the benchmark gives it the exact bin centres first).
+
+Prints one markdown table of figures and ratios (0.0.24 / 0.0.25 for
+times, 0.0.25 / 0.0.24 for throughput: above 1 is better for 0.0.25).
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(ROOT, '.cache')
+OLD_VENV = os.path.join(CACHE, 'torchcrepe-0.0.24')
+INPUTS = os.path.join(CACHE, 'bench-inputs')
+CAPACITIES = ('tiny', 'small', 'medium', 'large', 'full')
+CENTS_OFFSET = 1997.3794084376191
+
+
+###############################################################################
+# Environments
+###############################################################################
+
+
+def old_python():
+    """The 0.0.24 interpreter, installing it on first use"""
+    python = os.path.join(OLD_VENV, 'bin', 'python')
+    marker = os.path.join(OLD_VENV, '.complete')
+    if os.path.exists(marker):
+        return python
+    print('installing torchcrepe 0.0.24 into', OLD_VENV, '(once)', file=sys.stderr)
+    subprocess.run([sys.executable, '-m', 'venv', OLD_VENV], check=True)
+    pip = [python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check']
+    # torch first, pinned, so that nothing pulls a CUDA build
+    subprocess.run(pip + ['torch==2.13.0'], check=True)
+    subprocess.run(pip + ['--no-deps', 'torchcrepe==0.0.24'], check=True)
+    subprocess.run(pip + ['librosa', 'resampy', 'scipy', 'tqdm'], check=True)
+    site = subprocess.run(
+        [python, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+        check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(site, 'torchaudio.py'), 'w') as file:
+        file.write('def load(*args, **kwargs):\n'
+                   '    raise NotImplementedError("benchmark stand-in for torchaudio")\n')
+    open(marker, 'w').close()
+    return python
+
+
+def new_python():
+    return sys.executable
+
+
+###############################################################################
+# Inputs
+###############################################################################
+
+
+def make_inputs(frames, lengths, seconds):
+    """Frames, decoder inputs and audio, identical for both versions"""
+    os.makedirs(INPUTS, exist_ok=True)
+    reference = np.load(os.path.join(ROOT, 'tests', 'assets', 'frames.npy'))
+    np.save(os.path.join(INPUTS, 'frames.npy'), np.resize(reference, (frames, 1024)))
+
+    # Real network output (tiny on the reference frames), tiled, with the
+    # bins below fmin=50 Hz at -inf as postprocess sets them
+    probabilities = np.load(os.path.join(ROOT, 'tests', 'assets', 'activation-tiny.npy')).T
+    for length in lengths:
+        repeats = -(-length // probabilities.shape[1])
+        tiled = np.tile(probabilities, (1, repeats))[None, :, :length].astype(np.float32)
+        tiled[:, :39] = -np.inf
+        np.save(os.path.join(INPUTS, f'probabilities-{length}.npy'), tiled)
+
+    # A sung-like test signal: a harmonic tone with vibrato, pauses, noise
+    for length in seconds:
+        rate = 16000
+        time_ = np.arange(int(length * rate)) / rate
+        f0 = 220 * 2 ** (np.sin(2 * np.pi * 0.2 * time_) + 0.05 * np.sin(2 * np.pi * 5.5 * time_))
+        phase = 2 * np.pi * np.cumsum(f0) / rate
+        voice = sum(np.sin(k * phase) / k for k in range(1, 6))
+        voice *= (np.sin(2 * np.pi * 0.25 * time_) > -0.5)
+        noise = np.random.default_rng(0).standard_normal(len(time_))
+        audio = (0.2 * voice + 0.003 * noise).astype(np.float32)
+        np.save(os.path.join(INPUTS, f'audio-{int(length)}.npy'), audio)
+
+
+###############################################################################
+# Workers (run inside each interpreter)
+###############################################################################
+
+
+def worker(task, arguments):
+    import resource
+
+    import torch
+    import torchcrepe
+
+    torch.set_num_threads(2)
+    runs = arguments.get('runs', 5)
+
+    def timed(function, prepare=lambda: None):
+        prepare_result = prepare()
+        function(prepare_result)  # warm-up (and numba compilation)
+        times = []
+        for _ in range(runs):
+            prepared = prepare()
+            start = time.perf_counter()
+            function(prepared)
+            times.append(time.perf_counter() - start)
+        return float(np.median(times))
+
+    result = {}
+    if task == 'infer':
+        frames = torch.from_numpy(np.load(os.path.join(INPUTS, 'frames.npy')))
+        capacity = arguments['capacity']
+        if arguments['version'] == 'old' and capacity not in ('tiny', 'full'):
+            _old_network(torchcrepe, capacity, arguments['channels'])
+        else:
+            torchcrepe.load.model('cpu', capacity)
+        with torch.no_grad():
+            seconds = timed(lambda _: torchcrepe.infer(frames, capacity))
+        result['frames_per_second'] = len(frames) / seconds
+
+    elif task == 'decode':
+        length = arguments['length']
+        name = arguments['decoder']
+        logits = torch.from_numpy(np.load(os.path.join(INPUTS, f'probabilities-{length}.npy')))
+        decoder = getattr(torchcrepe.decode, name)
+        if name == 'weighted_argmax' and arguments['version'] == 'old':
+            # 0.0.24 caches a dithered table of bin cents on first call;
+            # give it the exact centres so that outputs can be compared
+            decoder(logits[..., :1].clone())
+            decoder.weights = (20 * torch.arange(360.) + CENTS_OFFSET)[None, :, None]
+        # 0.0.24's weighted_argmax writes into its input: a fresh copy each run
+        seconds = timed(lambda copy: decoder(copy), lambda: logits.clone())
+        bins, pitch = decoder(logits.clone())
+        result['seconds'] = seconds
+        path = os.path.join(INPUTS, f"out-{arguments['version']}-{name}-{length}.npy")
+        np.save(path, np.stack([bins[0].double().numpy(), pitch[0].double().numpy()]))
+        result['output'] = path
+
+    elif task == 'predict':
+        audio = torch.from_numpy(np.load(os.path.join(INPUTS, f"audio-{arguments['seconds']}.npy")))[None]
+        options = dict(model=arguments['capacity'], batch_size=arguments.get('batch_size'))
+        if runs:
+            # Warm up on one second (model loading, numba), then time
+            torchcrepe.predict(audio[:, :16000], 16000, **options)
+        times = []
+        for _ in range(max(runs, 1)):
+            start = time.perf_counter()
+            torchcrepe.predict(audio, 16000, **options)
+            times.append(time.perf_counter() - start)
+        result['seconds'] = float(np.median(times))
+        result['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    elif task == 'onnx':
+        import onnxruntime
+        from torchcrepe import export
+        frames = np.load(os.path.join(INPUTS, 'frames.npy'))
+        path = os.path.join(INPUTS, f"{arguments['capacity']}.onnx")
+        export.onnx(arguments['capacity'], path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+        seconds = timed(lambda _: session.run(None, {'frames': frames}))
+        result['frames_per_second'] = len(frames) / seconds
+        result['version'] = onnxruntime.__version__
+    print(json.dumps(result))
+
+
+def _old_network(torchcrepe, capacity, channels):
+    """0.0.24's network code with another capacity's layers and weights
+
+    0.0.24 ships tiny and full only; its Crepe class builds the same six
+    blocks for any width, so the others are measured with its forward pass
+    and this checkout's weights.
+    """
+    import torch
+
+    network = torchcrepe.Crepe('full')
+    inputs = [1] + channels[:-1]
+    for i, (c_in, c_out) in enumerate(zip(inputs, channels), 1):
+        kernel, stride = (512, 4) if i == 1 else (64, 1)
+        setattr(network, f'conv{i}', torch.nn.Conv2d(c_in, c_out, (kernel, 1), (stride, 1)))
+        setattr(network, f'conv{i}_BN', torch.nn.BatchNorm2d(
+            c_out, eps=0.0010000000474974513, momentum=0.))
+    network.in_features = 4 * channels[-1]
+    network.classifier = torch.nn.Linear(network.in_features, 360)
+    weights = torch.load(os.path.join(ROOT, 'torchcrepe', 'assets', f'{capacity}.pth'),
+                         weights_only=True)
+    network.load_state_dict(weights)
+    torchcrepe.infer.model = network.eval()
+    torchcrepe.infer.capacity = capacity
+
+
+def run_worker(python, task, **arguments):
+    environment = dict(os.environ, PYTHONPATH=ROOT if python == new_python() else '',
+                       OMP_NUM_THREADS='2')
+    completed = subprocess.run(
+        [python, os.path.abspath(__file__), 'worker', task, json.dumps(arguments)],
+        capture_output=True, text=True, env=environment, cwd=CACHE)
+    if completed.returncode != 0:
+        raise RuntimeError(f'{task} {arguments} failed:\n{completed.stderr[-3000:]}')
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+###############################################################################
+# Comparison
+###############################################################################
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--quick', action='store_true',
+                        help='small inputs and 2 runs: a minute-long smoke test')
+    parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--old-10min', action='store_true',
+                        help="also measure 0.0.24's memory on 10 minutes (about 20 GB)")
+    parser.add_argument('--output', help='also write the table to this file')
+    args = parser.parse_args(argv)
+
+    frames = 256 if args.quick else 2048
+    lengths = (1000, 10000) if args.quick else (1000, 10000, 100000)
+    runs = 2 if args.quick else args.runs
+    predict_seconds = 10 if args.quick else 60
+    memory_seconds = (10, 60) if args.quick else (60, 600, 3600)
+    os.makedirs(CACHE, exist_ok=True)
+    make_inputs(frames, lengths, sorted({predict_seconds, *memory_seconds}))
+    old, new = old_python(), new_python()
+
+    rows = []
+
+    def row(what, old_value, new_value, unit, better='higher', note=''):
+        if old_value and new_value:
+            ratio = new_value / old_value if better == 'higher' else old_value / new_value
+            ratio = f'{ratio:.1f}x'
+        else:
+            ratio = ''
+        rows.append((what, _format(old_value, unit), _format(new_value, unit), ratio, note))
+        print(' | '.join(map(str, rows[-1])), file=sys.stderr)
+
+    from torchcrepe.model import channels
+    for capacity in CAPACITIES:
+        a = run_worker(old, 'infer', capacity=capacity, runs=runs, version='old',
+                       channels=list(channels(capacity)))['frames_per_second']
+        b = run_worker(new, 'infer', capacity=capacity, runs=runs,
+                       version='new')['frames_per_second']
+        note = ''
+        try:
+            c = run_worker(new, 'onnx', capacity=capacity, runs=runs)
+            note = f"onnxruntime {c['version']}: {c['frames_per_second']:.0f} frames/s"
+        except RuntimeError as error:
+            if 'onnx' not in str(error).lower():
+                raise
+        if capacity not in ('tiny', 'full'):
+            note = '0.0.24 code, this capacity\'s layers' + (f'; {note}' if note else '')
+        row(f'infer {capacity}, N = {frames}', a, b, 'frames/s', note=note)
+
+    for name in ('viterbi', 'weighted_argmax', 'argmax'):
+        for length in lengths:
+            a = run_worker(old, 'decode', decoder=name, length=length, runs=runs, version='old')
+            b = run_worker(new, 'decode', decoder=name, length=length, runs=runs, version='new')
+            row(f'decode.{name}, T = {length:,}', a['seconds'], b['seconds'], 's',
+                better='lower', note=_agreement(name, a['output'], b['output']))
+
+    a = run_worker(old, 'predict', capacity='tiny', seconds=predict_seconds, runs=runs)
+    b = run_worker(new, 'predict', capacity='tiny', seconds=predict_seconds, runs=runs)
+    row(f'predict tiny, {predict_seconds} s audio (viterbi)', a['seconds'], b['seconds'], 's',
+        better='lower')
+    a = run_worker(old, 'predict', capacity='full', seconds=predict_seconds, runs=1,
+                   batch_size=512)
+    b = run_worker(new, 'predict', capacity='full', seconds=predict_seconds, runs=1,
+                   batch_size=512)
+    row(f'predict full, {predict_seconds} s audio, batch_size=512', a['seconds'],
+        b['seconds'], 's', better='lower')
+
+    for seconds in memory_seconds:
+        measure_old = seconds <= 60 or args.old_10min and seconds <= 600
+        a = run_worker(old, 'predict', capacity='tiny', seconds=seconds, runs=0) \
+            if measure_old else None
+        b = run_worker(new, 'predict', capacity='tiny', seconds=seconds, runs=0)
+        label = f'{seconds // 60} min' if seconds >= 60 else f'{seconds} s'
+        row(f'peak RSS, predict tiny, batch_size=None, {label}',
+            a and a['peak_mb'], b['peak_mb'], 'MB', better='lower',
+            note=f"0.0.25 took {b['seconds']:.0f} s" + ('' if a else '; 0.0.24 not run'))
+
+    table = _table(rows, frames, runs)
+    print(table)
+    if args.output:
+        with open(args.output, 'w') as file:
+            file.write(table + '\n')
+
+
+def _agreement(name, old_path, new_path):
+    old, new = np.load(old_path), np.load(new_path)
+    if name == 'viterbi':
+        same = np.array_equal(old[0], new[0])
+        return 'identical bins' if same else f'{(old[0] != new[0]).sum()} bins differ'
+    if name == 'argmax':
+        return 'identical bins' if np.array_equal(old[0], new[0]) else 'bins differ'
+    cents = np.abs(1200 * np.log2(old[1] / new[1]))
+    return f'max {cents.max():.1e} cents apart'
+
+
+def _format(value, unit):
+    if value is None:
+        return '-'
+    if unit == 's':
+        return f'{value:.3f} s' if value < 10 else f'{value:.1f} s'
+    if unit == 'MB':
+        return f'{value:,.0f} MB'
+    return f'{value:,.0f} {unit}'
+
+
+def _table(rows, frames, runs):
+    import torch
+    cpu = 'unknown CPU'
+    try:
+        with open('/proc/cpuinfo') as file:
+            cpu = next(line.split(':', 1)[1].strip() for line in file
+                       if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    lines = [
+        f'Machine: {cpu}, {os.cpu_count()} cores, {platform.system()}; torch '
+        f'{torch.__version__}, 2 threads; median of {runs} runs after a warm-up.',
+        '',
+        '| what | 0.0.24 | 0.0.25 | ratio | note |',
+        '|---|---|---|---|---|']
+    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
+    return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+    if len(sys.argv) > 1 and sys.argv[1] == 'worker':
+        worker(sys.argv[2], json.loads(sys.argv[3]))
+    else:
+        main()
