@@ -166,9 +166,14 @@ def worker(task, arguments):
         times = []
         for _ in range(max(runs, 1)):
             start = time.perf_counter()
-            torchcrepe.predict(audio, 16000, **options)
+            pitch, periodicity = torchcrepe.predict(
+                audio, 16000, return_periodicity=True, **options)
             times.append(time.perf_counter() - start)
         result['seconds'] = float(np.median(times))
+        if arguments.get('save'):
+            path = os.path.join(INPUTS, f"predict-{arguments['version']}-{arguments['capacity']}.npy")
+            np.save(path, np.stack([pitch[0].double().numpy(), periodicity[0].double().numpy()]))
+            result['output'] = path
         result['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     elif task == 'onnx':
@@ -258,6 +263,7 @@ def main(argv=None):
         rows.append((what, _format(old_value, unit), _format(new_value, unit), ratio, note))
         print(' | '.join(map(str, rows[-1])), file=sys.stderr)
 
+    sys.path.insert(0, ROOT)
     from torchcrepe.model import channels
     for capacity in CAPACITIES:
         a = run_worker(old, 'infer', capacity=capacity, runs=runs, version='old',
@@ -282,22 +288,20 @@ def main(argv=None):
             row(f'decode.{name}, T = {length:,}', a['seconds'], b['seconds'], 's',
                 better='lower', note=_agreement(name, a['output'], b['output']))
 
-    a = run_worker(old, 'predict', capacity='tiny', seconds=predict_seconds, runs=runs)
-    b = run_worker(new, 'predict', capacity='tiny', seconds=predict_seconds, runs=runs)
-    row(f'predict tiny, {predict_seconds} s audio (viterbi)', a['seconds'], b['seconds'], 's',
-        better='lower')
-    a = run_worker(old, 'predict', capacity='full', seconds=predict_seconds, runs=1,
-                   batch_size=512)
-    b = run_worker(new, 'predict', capacity='full', seconds=predict_seconds, runs=1,
-                   batch_size=512)
-    row(f'predict full, {predict_seconds} s audio, batch_size=512', a['seconds'],
-        b['seconds'], 's', better='lower')
+    for capacity, batch_size, count in (('tiny', None, runs), ('full', 512, 1)):
+        a, b = (run_worker(python, 'predict', capacity=capacity, seconds=predict_seconds,
+                           runs=count, batch_size=batch_size, save=True, version=version)
+                for python, version in ((old, 'old'), (new, 'new')))
+        row(f'predict {capacity}, {predict_seconds} s audio, viterbi, batch_size={batch_size}',
+            a['seconds'], b['seconds'], 's', better='lower',
+            note=_predict_agreement(a['output'], b['output']))
 
     for seconds in memory_seconds:
         measure_old = seconds <= 60 or args.old_10min and seconds <= 600
-        a = run_worker(old, 'predict', capacity='tiny', seconds=seconds, runs=0) \
-            if measure_old else None
-        b = run_worker(new, 'predict', capacity='tiny', seconds=seconds, runs=0)
+        a = run_worker(old, 'predict', capacity='tiny', seconds=seconds, runs=0,
+                       version='old') if measure_old else None
+        b = run_worker(new, 'predict', capacity='tiny', seconds=seconds, runs=0,
+                       version='new')
         label = f'{seconds // 60} min' if seconds >= 60 else f'{seconds} s'
         row(f'peak RSS, predict tiny, batch_size=None, {label}',
             a and a['peak_mb'], b['peak_mb'], 'MB', better='lower',
@@ -318,7 +322,15 @@ def _agreement(name, old_path, new_path):
     if name == 'argmax':
         return 'identical bins' if np.array_equal(old[0], new[0]) else 'bins differ'
     cents = np.abs(1200 * np.log2(old[1] / new[1]))
-    return f'max {cents.max():.1e} cents apart'
+    return f'max {cents.max():.1e} cents apart (0.0.24 sums in float32)'
+
+
+def _predict_agreement(old_path, new_path):
+    old, new = np.load(old_path), np.load(new_path)
+    cents = np.abs(1200 * np.log2(old[0] / new[0]))
+    same = (cents <= 40).mean()  # same bin: the two dithers are within +-20 cents each
+    return (f'pitch in the same bin (within the dithers) for {same:.2%} of frames; '
+            f'periodicity within {np.abs(old[1] - new[1]).max():.1e}')
 
 
 def _format(value, unit):
