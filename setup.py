@@ -21,8 +21,15 @@ setup(
         'audio': ['soundfile'],
         # --plot and torchcrepe.plot
         'plot': ['matplotlib'],
+        # torchcrepe.export and backend='onnx': ONNX (torch's exporter
+        # writes it with onnxscript), onnxruntime, Core ML packages
+        'export': ['onnx', 'onnxscript', 'onnxruntime', 'coremltools'],
+        # benchmarks/accuracy.py's melody metrics and plots
+        'benchmark': ['mir_eval', 'matplotlib'],
         # the test suite: everything above plus pytest and build
-        'test': ['pytest', 'build', 'h5py', 'soundfile', 'matplotlib'],
+        'test': ['pytest', 'build', 'h5py', 'soundfile', 'matplotlib',
+                 'onnx', 'onnxscript', 'onnxruntime', 'coremltools',
+                 'mir_eval'],
     },
     entry_points={'console_scripts': ['torchcrepe=torchcrepe.__main__:run']},
 )

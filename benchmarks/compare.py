@@ -177,16 +177,14 @@ def worker(task, arguments):
         result['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     elif task == 'onnx':
+        # backend='onnx': onnxruntime on the exported network, in fixed
+        # blocks (one call on all frames would hold every activation)
         import onnxruntime
-        from torchcrepe import export
-        frames = np.load(os.path.join(INPUTS, 'frames.npy'))
-        path = os.path.join(INPUTS, f"{arguments['capacity']}.onnx")
-        export.onnx(arguments['capacity'], path)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 2
-        options.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(path, options, providers=['CPUExecutionProvider'])
-        seconds = timed(lambda _: session.run(None, {'frames': frames}))
+        import torch
+        import torchcrepe
+        frames = torch.from_numpy(np.load(os.path.join(INPUTS, 'frames.npy')))
+        seconds = timed(lambda _: torchcrepe.infer(
+            frames, arguments['capacity'], backend='onnx'))
         result['frames_per_second'] = len(frames) / seconds
         result['version'] = onnxruntime.__version__
     print(json.dumps(result))

@@ -5,6 +5,7 @@ from .constants import (CENTS_PER_BIN, MAX_FMAX, PITCH_BINS, SAMPLE_RATE,
 from .core import *  # noqa: F401,F403
 from .model import CAPACITIES, Crepe
 from . import convert
+from . import export
 from . import filter
 from . import load
 from . import loudness

@@ -73,6 +73,10 @@ def parser():
         help='bfloat16 (CPU with AVX-512 BF16, or CUDA) or float16 (CUDA): '
              'faster, within a few cents (default: float32)')
     parser.add_argument(
+        '--backend', default='torch', choices=checks.BACKENDS,
+        help="onnx: run the network with onnxruntime (CPU, float32; needs "
+             "pip install 'torchcrepe[export]') (default: torch)")
+    parser.add_argument(
         '--no_pad', action='store_true',
         help='do not zero-pad: the first frame starts at the first sample')
     parser.add_argument(
@@ -104,14 +108,15 @@ def main(argv=None):
             options = core.settings(
                 args.hop_length, model=args.model, batch_size=args.batch_size,
                 device=jobs['device'], pad=not args.no_pad,
-                precision=args.precision, progress=progress, pitch=False)
+                precision=args.precision, progress=progress,
+                backend=args.backend, pitch=False)
             core._embed_files(args.audio_files, jobs['outputs'], options,
                               fail_fast=args.fail_fast, report=report)
         else:
             options = core.settings(
                 args.hop_length, args.fmin, args.fmax, args.model,
                 args.decoder, args.batch_size, jobs['device'], not args.no_pad,
-                args.precision, progress)
+                args.precision, progress, args.backend)
             core._predict_files(
                 args.audio_files, jobs['outputs'], jobs['periodicity'],
                 options, jobs['plots'], args.voicing_threshold,
@@ -150,7 +155,8 @@ def plan(args):
     checks.batch_size(args.batch_size, '--batch_size')
     device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
     checks.device(device, '--gpu')
-    checks.precision(args.precision, device, '--precision')
+    precision = checks.precision(args.precision, device, '--precision')
+    checks.backend(args.backend, device, precision, '--backend')
 
     if args.embed:
         if args.output_files is None:

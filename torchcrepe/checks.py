@@ -111,10 +111,19 @@ def precision(value, device_, argument='precision'):
     return value
 
 
-def backend(value, argument='backend'):
+def backend(value, device_='cpu', precision_='float32', argument='backend'):
+    """'torch', or 'onnx' (onnxruntime, CPU and float32 only)"""
     if value not in BACKENDS:
         names = ', '.join(repr(name) for name in BACKENDS)
         raise ValueError(f'{argument} must be one of {names}; got {value!r}')
+    if value == 'onnx':
+        if torch.device(device_).type != 'cpu':
+            raise ValueError(f"{argument}='onnx' runs on the CPU; got device={str(device_)!r}")
+        if precision_ != 'float32':
+            raise ValueError(
+                f"{argument}='onnx' computes in float32; got precision={precision_!r}")
+        from .export import _require
+        _require('onnxruntime', f"{argument}='onnx'")
     return value
 
 

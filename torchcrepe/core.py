@@ -80,11 +80,12 @@ class Settings:
     pad: bool = True
     precision: str = 'float32'
     progress: bool = False
+    backend: str = 'torch'
 
 
 def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
              decoder=decode.viterbi, batch_size=None, device='cpu', pad=True,
-             precision=None, progress=False, pitch=True):
+             precision=None, progress=False, backend='torch', pitch=True):
     """Check every option before any work starts; returns Settings
 
     `pitch=False` skips the options only pitch tracking uses (embedding).
@@ -96,9 +97,11 @@ def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
     if pitch:
         fmin, fmax = checks.frequency_range(fmin, fmax)
         decoder = checks.decoder(decoder)
+    precision = checks.precision(precision, device)
+    checks.backend(backend, device, precision)
     return Settings(
         hop_length, fmin, fmax, model, decoder, batch_size, device, bool(pad),
-        checks.precision(precision, device), bool(progress))
+        precision, bool(progress), backend)
 
 
 ###############################################################################
@@ -120,7 +123,8 @@ def predict(audio,
             pad=True,
             *,
             precision=None,
-            progress=False):
+            progress=False,
+            backend='torch'):
     """Estimate pitch (and periodicity) from audio
 
     Arguments
@@ -156,6 +160,11 @@ def predict(audio,
             CUDA) or 'float16' (CUDA): faster, about 1 cent less exact
         progress (bool, keyword only)
             Show a progress bar over frames on stderr
+        backend (str, keyword only)
+            'torch' (default), or 'onnx': the same network exported to
+            ONNX and run by onnxruntime on the CPU (float32 only; needs
+            pip install 'torchcrepe[export]'); the same pre- and
+            post-processing either way
 
     Returns
         pitch (torch.tensor [shape=(1, frames)]), Hz
@@ -166,7 +175,7 @@ def predict(audio,
     return_periodicity = _deprecated_harmonicity(
         return_harmonicity, return_periodicity)
     options = settings(hop_length, fmin, fmax, model, decoder, batch_size,
-                       device, pad, precision, progress)
+                       device, pad, precision, progress, backend)
     return _predict(audio, sample_rate, options, return_periodicity)
 
 
@@ -183,12 +192,13 @@ def predict_from_file(audio_file,
                       pad=True,
                       *,
                       precision=None,
-                      progress=False):
+                      progress=False,
+                      backend='torch'):
     """Estimate pitch from an audio file; arguments as `predict`"""
     return_periodicity = _deprecated_harmonicity(
         return_harmonicity, return_periodicity)
     options = settings(hop_length, fmin, fmax, model, decoder, batch_size,
-                       device, pad, precision, progress)
+                       device, pad, precision, progress, backend)
     return _predict(*load.audio(audio_file), options, return_periodicity,
                     name=_file_name(audio_file))
 
@@ -208,6 +218,7 @@ def predict_from_file_to_file(audio_file,
                               *,
                               precision=None,
                               progress=False,
+                              backend='torch',
                               voicing_threshold=VOICING_THRESHOLD):
     """Estimate pitch from a file and save it (torch.save)
 
@@ -225,7 +236,7 @@ def predict_from_file_to_file(audio_file,
     output_periodicity_file = _deprecated_harmonicity_file(
         output_harmonicity_file, output_periodicity_file)
     options = settings(hop_length, fmin, fmax, model, decoder, batch_size,
-                       device, pad, precision, progress)
+                       device, pad, precision, progress, backend)
     _predict_files([audio_file], [output_pitch_file],
                    [output_periodicity_file], options,
                    voicing_threshold=voicing_threshold)
@@ -246,6 +257,7 @@ def predict_from_files_to_files(audio_files,
                                 *,
                                 precision=None,
                                 progress=False,
+                                backend='torch',
                                 voicing_threshold=VOICING_THRESHOLD):
     """Estimate pitch for many files, loading the model once
 
@@ -254,7 +266,7 @@ def predict_from_files_to_files(audio_files,
     output_periodicity_files = _deprecated_harmonicity_file(
         output_harmonicity_files, output_periodicity_files, plural=True)
     options = settings(hop_length, fmin, fmax, model, decoder, batch_size,
-                       device, pad, precision, progress)
+                       device, pad, precision, progress, backend)
     if output_periodicity_files is None:
         output_periodicity_files = [None] * len(audio_files)
     _predict_files(audio_files, output_pitch_files, output_periodicity_files,
@@ -275,7 +287,8 @@ def embed(audio,
           pad=True,
           *,
           precision=None,
-          progress=False):
+          progress=False,
+          backend='torch'):
     """Embed audio: the output of CREPE's fifth max-pool for every frame
 
     Arguments as `predict`.
@@ -287,7 +300,8 @@ def embed(audio,
     """
     options = settings(hop_length, model=model, batch_size=batch_size,
                        device=device, pad=pad, precision=precision,
-                       progress=progress, pitch=False)
+                       progress=progress, backend=backend,
+                       pitch=False)
     return _embed(audio, sample_rate, options)
 
 
@@ -299,11 +313,13 @@ def embed_from_file(audio_file,
                     pad=True,
                     *,
                     precision=None,
-                    progress=False):
+                    progress=False,
+                    backend='torch'):
     """Embed an audio file; arguments as `embed`"""
     options = settings(hop_length, model=model, batch_size=batch_size,
                        device=device, pad=pad, precision=precision,
-                       progress=progress, pitch=False)
+                       progress=progress, backend=backend,
+                       pitch=False)
     return _embed(*load.audio(audio_file), options, name=_file_name(audio_file))
 
 
@@ -316,11 +332,13 @@ def embed_from_file_to_file(audio_file,
                             pad=True,
                             *,
                             precision=None,
-                            progress=False):
+                            progress=False,
+                            backend='torch'):
     """Embed an audio file and save the embedding (torch.save)"""
     options = settings(hop_length, model=model, batch_size=batch_size,
                        device=device, pad=pad, precision=precision,
-                       progress=progress, pitch=False)
+                       progress=progress, backend=backend,
+                       pitch=False)
     _embed_files([audio_file], [output_file], options)
 
 
@@ -333,11 +351,13 @@ def embed_from_files_to_files(audio_files,
                               pad=True,
                               *,
                               precision=None,
-                              progress=False):
+                              progress=False,
+                              backend='torch'):
     """Embed many audio files, loading the model once"""
     options = settings(hop_length, model=model, batch_size=batch_size,
                        device=device, pad=pad, precision=precision,
-                       progress=progress, pitch=False)
+                       progress=progress, backend=backend,
+                       pitch=False)
     _embed_files(audio_files, output_files, options)
 
 
@@ -346,7 +366,8 @@ def embed_from_files_to_files(audio_files,
 ###############################################################################
 
 
-def infer(frames, model='full', device='cpu', embed=False, *, precision=None):
+def infer(frames, model='full', device='cpu', embed=False, *, precision=None,
+          backend='torch'):
     """Run the network on normalised frames
 
     Arguments
@@ -359,6 +380,8 @@ def infer(frames, model='full', device='cpu', embed=False, *, precision=None):
             Return the fifth block's output instead of probabilities
         precision (str, keyword only)
             None/'float32', 'bfloat16' or 'float16' (see `predict`)
+        backend (str, keyword only)
+            'torch' or 'onnx' (see `predict`)
 
     Returns
         probabilities (torch.tensor [shape=(frames, 360)]), sigmoid outputs
@@ -367,6 +390,10 @@ def infer(frames, model='full', device='cpu', embed=False, *, precision=None):
     checks.capacity(model)
     device = torch.device(device)
     precision = checks.precision(precision, device)
+    checks.backend(backend, device, precision)
+    if backend == 'onnx':
+        from . import runtime
+        return runtime.infer(frames, model, embed)
     if getattr(infer, 'capacity', None) != model or \
             getattr(infer, 'model', None) is None:
         load.model(device, model)
@@ -583,7 +610,7 @@ def _network_blocks(audio, sample_rate, options, name, embed=False):
             stop = min(start + step, total)
             batch = frames(audio, hop, options.pad, start, stop, options.device)
             yield infer(batch, options.model, options.device, embed,
-                        precision=options.precision)
+                        precision=options.precision, backend=options.backend)
             bar.update(stop - start)
 
 
@@ -660,6 +687,8 @@ def _write_track(audio, sample_rate, pitch, periodicity_, options,
         'sample_rate': sample_rate,
         'hop_seconds': hop / SAMPLE_RATE,
         'pad': options.pad,
+        'precision': options.precision,
+        'backend': options.backend,
         'voicing_threshold': voicing_threshold}
     wanted = [(kind, path) for kind, path in
               zip(('pitch', 'periodicity', 'plot'), paths) if path is not None]

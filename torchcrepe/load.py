@@ -100,6 +100,25 @@ def _read_soundfile(path):
 ###############################################################################
 
 
+def crepe(capacity='full', device='cpu'):
+    """A new network with a bundled capacity's weights, in eval mode
+
+    Arguments
+        capacity (str): 'tiny', 'small', 'medium', 'large' or 'full'
+        device (str or torch.device)
+
+    Returns
+        torchcrepe.Crepe
+    """
+    check_capacity(capacity, 'capacity')
+    network = Crepe(capacity)
+    state_dict = torch.load(
+        os.path.join(ASSETS, f'{capacity}.pth'), map_location='cpu',
+        weights_only=True)
+    network.load_state_dict(state_dict)
+    return network.to(torch.device(device)).eval()
+
+
 def model(device, capacity='full'):
     """Load a bundled capacity and make it the one `infer` uses
 
@@ -109,13 +128,7 @@ def model(device, capacity='full'):
     """
     from . import core
 
-    check_capacity(capacity, 'capacity')
-    network = Crepe(capacity)
-    state_dict = torch.load(
-        os.path.join(ASSETS, f'{capacity}.pth'), map_location='cpu',
-        weights_only=True)
-    network.load_state_dict(state_dict)
-    network = network.to(torch.device(device)).eval()
+    network = crepe(capacity, device)
 
     # As in 0.0.24, infer keeps the model (and its capacity) on itself
     core.infer.capacity = capacity

@@ -35,6 +35,12 @@ BATCH_NORM_EPS = float(np.float32(1e-3))
 # Positions left after the sixth max-pool (1024 / 4 / 2 ** 6)
 FINAL_POSITIONS = 4
 
+# Length of the map entering each block: fixed, since every frame has
+# WINDOW_SIZE samples. Kept as numbers, not read off tensors, so that a
+# traced or exported graph has static shapes.
+INPUT_LENGTHS = (WINDOW_SIZE,) + tuple(
+    WINDOW_SIZE // STRIDES[0] // 2 ** i for i in range(1, 6))
+
 
 def check_capacity(capacity, argument='model'):
     """Raise ValueError unless `capacity` names one of the five models"""
@@ -89,6 +95,21 @@ def capacity_from_channels(first_channels):
     raise ValueError(
         f'conv1 has {first_channels} output channels; '
         f'a CREPE model has one of {known}')
+
+
+def kernel_taps(index):
+    """(taps, (pad before, pad after)) of block `index` (1-6)
+
+    With 'same' padding on a map shorter than the kernel, the outer taps
+    only ever meet zeros: dropping them and padding less skips that work
+    exactly (each output sums the same products). `taps` is the slice of
+    the kernel that is kept.
+    """
+    before, after = PADDINGS[index - 1]
+    reach = INPUT_LENGTHS[index - 1] - 1
+    if before > reach and after > reach:
+        return slice(before - reach, before + reach + 1), (reach, reach)
+    return slice(None), (before, after)
 
 
 ###############################################################################
@@ -157,30 +178,34 @@ class Crepe(torch.nn.Module):
         return x[..., None]
 
     def layer(self, x, index):
-        """Block `index` (1-6): pad, conv, ReLU, batch norm, max-pool by 2
+        """Block `index` (1-6) on x (batch, channels, length)
 
-        x has shape (batch, channels, length). The (K, 1) kernels of the
-        state dict run as 1-D convolutions, which oneDNN computes about
-        twice as fast as the equivalent 2-D ones, with the same numbers.
+        The (K, 1) kernels of the state dict run as 1-D convolutions,
+        which oneDNN computes about twice as fast as the equivalent 2-D
+        ones, with the same numbers.
         """
         conv = getattr(self, f'conv{index}')
-        batch_norm = getattr(self, f'conv{index}_BN')
-        weight = conv.weight[..., 0]
-        before, after = PADDINGS[index - 1]
-        length = x.size(-1)
+        weight = conv.weight[..., kernel_taps(index)[0], 0]
+        return block(x, index, weight, conv.bias,
+                     getattr(self, f'conv{index}_BN'))
 
-        # With 'same' padding on a map shorter than the kernel, the outer
-        # taps only ever meet zeros: drop them and pad less, which skips
-        # that work exactly (each output still sums the same products)
-        reach = length - 1
-        if before > reach and after > reach:
-            weight = weight[..., before - reach:before + reach + 1]
-            before = after = reach
 
-        x = F.conv1d(F.pad(x, (before, after)), weight, conv.bias,
-                     stride=STRIDES[index - 1])
-        x = F.batch_norm(
-            F.relu(x), batch_norm.running_mean, batch_norm.running_var,
-            batch_norm.weight, batch_norm.bias, batch_norm.training,
-            batch_norm.momentum, batch_norm.eps)
-        return F.max_pool1d(x, 2)
+def block(x, index, weight, bias, batch_norm):
+    """Pad, conv, ReLU, batch norm, max-pool by 2
+
+    Arguments
+        x (torch.tensor [shape=(batch, channels, length)])
+        index (int): the block, 1-6
+        weight (torch.tensor [shape=(out, in, taps)]): the kernel's
+            `kernel_taps(index)`
+        bias (torch.tensor [shape=(out,)])
+        batch_norm (torch.nn.BatchNorm2d)
+    """
+    before, after = kernel_taps(index)[1]
+    x = F.conv1d(F.pad(x, (before, after)), weight, bias,
+                 stride=STRIDES[index - 1])
+    x = F.batch_norm(
+        F.relu(x), batch_norm.running_mean, batch_norm.running_var,
+        batch_norm.weight, batch_norm.bias, batch_norm.training,
+        batch_norm.momentum, batch_norm.eps)
+    return F.max_pool1d(x, 2)

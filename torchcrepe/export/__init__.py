@@ -1,0 +1,343 @@
+"""Export a capacity's network to ONNX and Core ML for on-device use.
+
+    python -m torchcrepe.export tiny crepe-tiny.onnx
+    python -m torchcrepe.export small crepe-small.mlpackage --precision float16
+    python -m torchcrepe.export --all exported/
+
+The exported graph is the network only, real-valued end to end:
+
+    input   frames         float32 (batch, 1024)  normalised frames
+    output  probabilities  float32 (batch, 360)   sigmoid output per bin
+       or   embedding      float32 (batch, 32, E) (output='embedding')
+
+Framing, normalisation and decoding stay outside, in the app (see
+`CONTRACT` and the README): they are what `preprocess` and `postprocess`
+do here. The formats need the optional extra: pip install 'torchcrepe[export]'.
+"""
+import contextlib
+import io
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+
+import torch
+
+from .. import load
+from ..constants import (CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS, SAMPLE_RATE,
+                         WINDOW_SIZE)
+from ..model import Crepe, block, check_capacity, embedding_size, kernel_taps
+
+
+__all__ = ['CONTRACT', 'FORMATS', 'OUTPUTS', 'PRECISIONS', 'coreml',
+           'metadata', 'network', 'onnx', 'output_shape']
+
+
+FORMATS = {'onnx': '.onnx', 'coreml': '.mlpackage'}
+OUTPUTS = ('probabilities', 'embedding')
+PRECISIONS = ('float32', 'float16')
+INPUT = 'frames'
+
+# ONNX opset of the exported graphs: the oldest that torch's exporter
+# writes directly (it does not convert this graph down to 17)
+ONNX_OPSET = 18
+
+# Frames per Core ML call the package accepts. Core ML needs a bounded range
+# to plan memory; 100 frames is one second at the default hop.
+BATCH_RANGE = (1, 4096)
+
+# What an app must do around the network, with the exact constants. Written
+# into every exported file's metadata, and printed in the README.
+CONTRACT = {
+    'sample_rate': str(SAMPLE_RATE),
+    'frame_length': str(WINDOW_SIZE),
+    'hop': 'frame i is centred on sample i * hop of the 16 kHz signal, which '
+           f'is zero-padded by {WINDOW_SIZE // 2} samples at both ends; '
+           'torchcrepe uses hop = 160 (10 ms)',
+    'normalisation': 'per frame: subtract the mean, then divide by the '
+                     'standard deviation with N - 1 in the denominator '
+                     '(at least 1e-10)',
+    'bins': f'{PITCH_BINS} bins; bin i is {CENTS_OFFSET!r} + {CENTS_PER_BIN} i '
+            'cents above 10 Hz: f = 10 * 2 ** (cents / 1200)',
+    'decoding': 'pitch: the probability-weighted mean of the cents of the 9 '
+                'bins around the most probable one (or Viterbi); '
+                'periodicity: the probability at the chosen bin; '
+                'torchcrepe calls a frame unvoiced below 0.21',
+    'license': 'MIT; weights from CREPE (Kim, Salamon, Li, Bello, 2018)',
+}
+
+
+###############################################################################
+# The graph
+###############################################################################
+
+
+class Network(Crepe):
+    """A capacity's network with the exported signature: frames -> output
+
+    Arguments
+        capacity (str): 'tiny', 'small', 'medium', 'large' or 'full'
+        output (str): 'probabilities' or 'embedding'
+
+    Each kernel is stored already cut to `model.kernel_taps` (the taps that
+    can meet the signal) and squeezed to 1-D, so that the exported graph
+    holds constants only, no slicing, and is smaller than the state dict
+    (full: 57 MB instead of 85) with the same numbers.
+    """
+
+    def __init__(self, capacity, output='probabilities'):
+        super().__init__(check_capacity(capacity, 'capacity'))
+        self.output = _choice(output, OUTPUTS, 'output')
+        self.load_state_dict(load.crepe(capacity).state_dict())
+        for index in range(1, 7):
+            conv = getattr(self, f'conv{index}')
+            conv.weight = torch.nn.Parameter(
+                conv.weight.detach()[..., kernel_taps(index)[0], 0].clone(),
+                requires_grad=False)
+        self.eval()
+
+    def forward(self, frames):
+        """(batch, 1024) -> (batch, 360) probabilities or (batch, 32, E)"""
+        if self.output == 'embedding':
+            return self.embed(frames).reshape(frames.size(0), 32, -1)
+        return super().forward(frames)
+
+    def layer(self, x, index):
+        conv = getattr(self, f'conv{index}')
+        return block(x, index, conv.weight, conv.bias,
+                     getattr(self, f'conv{index}_BN'))
+
+
+def network(capacity, output='probabilities'):
+    """The module that is exported, in eval mode on the CPU (float32)"""
+    return Network(capacity, output)
+
+
+def output_shape(capacity, output='probabilities'):
+    """Shape of one frame's output: (360,) or (32, E)"""
+    check_capacity(capacity, 'capacity')
+    if _choice(output, OUTPUTS, 'output') == 'embedding':
+        return (32, embedding_size(capacity))
+    return (PITCH_BINS,)
+
+
+def metadata(capacity, output='probabilities'):
+    """String metadata written into exported files"""
+    from .. import __version__
+
+    check_capacity(capacity, 'capacity')
+    shape = ', '.join(str(size) for size in output_shape(capacity, output))
+    return {'capacity': capacity,
+            'output': f'{output} float32 (batch, {shape})',
+            'input': f'{INPUT} float32 (batch, {WINDOW_SIZE})',
+            'torchcrepe_version': __version__,
+            **CONTRACT}
+
+
+###############################################################################
+# ONNX
+###############################################################################
+
+
+def onnx(capacity, path, output='probabilities', opset=ONNX_OPSET):
+    """Write a capacity's network as an ONNX file
+
+    Arguments
+        capacity (str): 'tiny', 'small', 'medium', 'large' or 'full'
+        path (str or os.PathLike): the .onnx file; replaced atomically
+        output (str): 'probabilities' (batch, 360) or 'embedding'
+            (batch, 32, E)
+        opset (int): ONNX opset, 17 or newer
+
+    Returns
+        path (str)
+    """
+    path = os.fspath(path)
+    onnx_ = _check(capacity, output, path, 'onnx')
+    if not isinstance(opset, int) or opset < ONNX_OPSET:
+        raise ValueError(f'opset must be an integer of at least {ONNX_OPSET}; got {opset!r}')
+    model = onnx_model(capacity, output, opset)
+    onnx_.checker.check_model(model)
+    from ..files import staged
+    with staged([path]) as (temporary,):
+        onnx_.save(model, temporary)
+    return path
+
+
+def onnx_model(capacity, output='probabilities', opset=ONNX_OPSET):
+    """The ONNX ModelProto of a capacity's network, with metadata"""
+    _require('onnx', 'ONNX export')
+    _require('onnxscript', 'ONNX export')
+    module = network(capacity, output)
+    batch = torch.export.Dim('batch', min=1, max=1 << 20)
+    with torch.no_grad(), _quiet('torch.onnx'):
+        program = torch.onnx.export(
+            module, (torch.zeros(2, WINDOW_SIZE),), None,
+            input_names=[INPUT], output_names=[output], opset_version=opset,
+            dynamo=True, dynamic_shapes=({0: batch},), optimize=True,
+            verbose=False)
+    model = program.model_proto
+    model.producer_name = 'torchcrepe'
+    model.doc_string = (f'CREPE pitch tracker, {capacity} capacity: '
+                        f'normalised frames -> {output}')
+    for key, value in metadata(capacity, output).items():
+        model.metadata_props.add(key=key, value=value)
+    return model
+
+
+###############################################################################
+# Core ML
+###############################################################################
+
+
+def coreml(capacity, path, output='probabilities', precision='float32',
+           batch_range=BATCH_RANGE):
+    """Write a capacity's network as a Core ML package (ML Program)
+
+    Arguments
+        capacity (str): 'tiny', 'small', 'medium', 'large' or 'full'
+        path (str or os.PathLike): the .mlpackage directory; replaced
+            atomically (written beside it, then renamed)
+        output (str): 'probabilities' (batch, 360) or 'embedding'
+            (batch, 32, E)
+        precision (str): 'float32' or 'float16', the weights' and the
+            arithmetic's type; input and output stay float32
+        batch_range (tuple): (fewest, most) frames per call
+
+    Returns
+        path (str)
+    """
+    path = os.fspath(path)
+    _check(capacity, output, path, 'coreml')
+    _choice(precision, PRECISIONS, 'precision')
+    low, high = batch_range
+    if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
+        raise ValueError(
+            f'batch_range must be two integers 1 <= low <= high; got {batch_range!r}')
+    model = coreml_model(capacity, output, precision, batch_range)
+    directory = os.path.dirname(os.path.abspath(path))
+    staging = tempfile.mkdtemp(dir=directory, prefix=f'.{os.path.basename(path)}.')
+    try:
+        temporary = os.path.join(staging, os.path.basename(path))
+        model.save(temporary)
+        _replace_directory(temporary, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return path
+
+
+def coreml_model(capacity, output='probabilities', precision='float32',
+                 batch_range=BATCH_RANGE):
+    """The coremltools MLModel of a capacity's network, with metadata"""
+    import numpy as np
+
+    coremltools = _coremltools()
+    module = network(capacity, output)
+    with torch.no_grad():
+        traced = torch.jit.trace(module, torch.zeros(2, WINDOW_SIZE))
+    low, high = batch_range
+    frames = coremltools.TensorType(
+        name=INPUT, dtype=np.float32,
+        shape=(coremltools.RangeDim(low, high, default=low), WINDOW_SIZE))
+    # coremltools draws progress bars for its passes; a second's work
+    with _quiet('coremltools'), contextlib.redirect_stderr(io.StringIO()):
+        model = coremltools.convert(
+            traced, inputs=[frames],
+            outputs=[coremltools.TensorType(name=output, dtype=np.float32)],
+            convert_to='mlprogram',
+            compute_precision=getattr(coremltools.precision, precision.upper()),
+            minimum_deployment_target=coremltools.target.iOS15)
+    model.author = 'torchcrepe; weights: CREPE (Kim, Salamon, Li, Bello, 2018)'
+    model.license = CONTRACT['license']
+    model.short_description = (f'CREPE pitch tracker, {capacity} capacity, '
+                               f'{precision} weights: normalised frames -> {output}')
+    model.version = metadata(capacity, output)['torchcrepe_version']
+    model.input_description[INPUT] = (
+        f'(batch, {WINDOW_SIZE}) frames of 16 kHz audio, each normalised')
+    model.output_description[output] = metadata(capacity, output)['output']
+    for key, value in metadata(capacity, output).items():
+        model.user_defined_metadata[key] = value
+    model.user_defined_metadata['precision'] = precision
+    return model
+
+
+###############################################################################
+# Utilities
+###############################################################################
+
+
+def _check(capacity, output, path, format_):
+    """Check the arguments before any work; returns the format's module"""
+    check_capacity(capacity, 'capacity')
+    _choice(output, OUTPUTS, 'output')
+    suffix = FORMATS[format_]
+    if not path.lower().endswith(suffix):
+        raise ValueError(f'path must end in {suffix} for {format_}; got {path!r}')
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ValueError(f'path {path!r}: directory {directory!r} does not exist')
+    if format_ == 'onnx':
+        _require('onnxscript', 'ONNX export')
+        return _require('onnx', 'ONNX export')
+    return _coremltools()
+
+
+def _choice(value, allowed, argument):
+    if value not in allowed:
+        names = ', '.join(repr(name) for name in allowed)
+        raise ValueError(f'{argument} must be one of {names}; got {value!r}')
+    return value
+
+
+def _coremltools():
+    """coremltools, without its import-time notes about macOS-only parts"""
+    with _quiet('coremltools'):
+        return _require('coremltools', 'Core ML export')
+
+
+def _require(module, purpose):
+    """Import an optional dependency or say how to install it"""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f'{purpose} needs the {module} package: '
+            "pip install 'torchcrepe[export]'") from None
+
+
+@contextlib.contextmanager
+def _quiet(logger):
+    """Silence an exporter's warnings and log about its own internals"""
+    logger = logging.getLogger(logger)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _replace_directory(source, target):
+    """Move directory `source` onto `target`, keeping `target` until it can"""
+    if not os.path.lexists(target):
+        os.replace(source, target)
+        return
+    backup = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(target)),
+                              prefix=f'.{os.path.basename(target)}.old.')
+    os.rmdir(backup)
+    os.replace(target, backup)
+    try:
+        os.replace(source, target)
+    except BaseException:
+        os.replace(backup, target)
+        raise
+    if os.path.isdir(backup) and not os.path.islink(backup):
+        shutil.rmtree(backup)
+    else:
+        os.unlink(backup)
+
