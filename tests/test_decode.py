@@ -303,3 +303,31 @@ def test_stream_with_custom_decoder(network_probabilities):
     bins, pitch, periodicity = stream.finish()
     assert bins.shape == (1, 256) and bins.eq(100).all()
     assert torch.equal(periodicity, network_probabilities[:, 100])
+
+
+def test_compiled_argmax_equals_torch():
+    """First maximum, ties and NaN as torch.argmax, on the CPU path"""
+    values = torch.rand(2, 360, 500)
+    values[0, 10:20, 3] = 2.         # a tie: the first bin wins
+    values[1, 100, 7] = float('nan')  # NaN is the largest
+    values[1, 200, 7] = float('nan')
+    values[0, :, 9] = float('nan')
+    values[:, :40, 50:60] = -float('inf')
+    assert decode._numba_for(values) is not None
+    for tensor in (values, values.double(), values.transpose(1, 2).contiguous().transpose(1, 2)):
+        assert torch.equal(decode.bin_argmax(tensor), tensor.argmax(dim=1))
+
+
+@pytest.mark.parametrize('transform', [None, torch.sigmoid, decode._non_negative])
+def test_compiled_local_average_equals_torch(transform, monkeypatch):
+    values = torch.randn(2, 360, 400)
+    values[:, :40] = -float('inf')
+    bins = torch.randint(0, 360, (2, 400))
+    bins[:, :3] = torch.tensor([0, 359, 2])  # windows clipped at both ends
+    compiled = decode.local_average_cents(values, bins, transform)
+    monkeypatch.setattr(decode, '_TRANSFORMS', {})
+    reference = decode.local_average_cents(values, bins, transform)
+    assert compiled.dtype == reference.dtype == torch.float64
+    finite = torch.isfinite(reference)
+    assert torch.equal(finite, torch.isfinite(compiled))
+    assert (compiled - reference)[finite].abs().max() < 1e-5

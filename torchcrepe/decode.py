@@ -48,7 +48,7 @@ def argmax(logits):
         bins (torch.tensor [shape=(batch, time)], int64)
         pitch (torch.tensor [shape=(batch, time)]), Hz, dithered
     """
-    bins = logits.argmax(dim=1)
+    bins = bin_argmax(logits)
     return bins, convert.bins_to_frequency(bins)
 
 
@@ -62,7 +62,7 @@ def weighted_argmax(logits):
         bins (torch.tensor [shape=(batch, time)], int64)
         pitch (torch.tensor [shape=(batch, time)]), Hz
     """
-    bins = logits.argmax(dim=1)
+    bins = bin_argmax(logits)
     cents = local_average_cents(logits, bins, transform=torch.sigmoid)
     return bins, convert.cents_to_frequency(cents).to(_float_dtype(logits))
 
@@ -106,8 +106,24 @@ DECODERS = {
 
 
 ###############################################################################
-# Local average
+# Argmax and local average
 ###############################################################################
+
+
+def bin_argmax(logits):
+    """logits.argmax(dim=1): the first most probable bin, (batch, time)
+
+    On the CPU a compiled pass over the bins does it (torch's argmax over
+    the strided bin axis is several times slower than reading the data).
+    NaN counts as largest, as in torch.
+    """
+    functions = _numba_for(logits)
+    if functions is None:
+        return logits.argmax(dim=1)
+    bins = np.empty((logits.size(0), logits.size(2)), dtype=np.int64)
+    for item, values in enumerate(logits.detach().contiguous().numpy()):
+        functions['argmax'](values, bins[item])
+    return torch.from_numpy(bins)
 
 
 # Bins on each side of the centre that the weighted decoders average over
@@ -134,6 +150,15 @@ def local_average_cents(weights, bins, transform=None):
         weights in the window are 0, the centre bin's cents
     """
     count = weights.size(1)
+    kind = _TRANSFORMS.get(transform)
+    functions = _numba_for(weights)
+    if kind is not None and functions is not None and count == PITCH_BINS:
+        cents = np.empty((weights.size(0), weights.size(2)))
+        values = weights.detach().contiguous().numpy()
+        centres = bins.to('cpu', torch.int64).contiguous().numpy()
+        for item in range(len(values)):
+            functions['local_average'](values[item], centres[item], kind, cents[item])
+        return torch.from_numpy(cents)
     offsets = torch.arange(
         -LOCAL_RADIUS, LOCAL_RADIUS + 1, device=bins.device)[None, :, None]
     window = bins[:, None, :].long() + offsets
@@ -154,6 +179,18 @@ def local_average_cents(weights, bins, transform=None):
 def _non_negative(values):
     """Probabilities as weights: -inf (outside fmin..fmax) weighs 0"""
     return values.clamp(min=0)
+
+
+# Transforms the compiled local average knows, by number
+_TRANSFORMS = {None: 0, torch.sigmoid: 1, _non_negative: 2}
+
+
+def _numba_for(tensor):
+    """The compiled CPU functions when they apply to `tensor`, else None"""
+    if tensor.device.type != 'cpu' or tensor.dtype not in (torch.float32, torch.float64) \
+            or tensor.dim() != 3 or tensor.requires_grad:
+        return None
+    return _numba_functions()
 
 
 def _float_dtype(tensor):
@@ -532,6 +569,9 @@ def _numba_functions():
     n_states = PITCH_BINS
     band = BAND
     log_epsilon = LOG_EPSILON
+    radius = LOCAL_RADIUS
+    cents_per_bin = float(CENTS_PER_BIN)
+    cents_offset = CENTS_OFFSET
 
     @jit
     def forward(log_probabilities, value, table, pointers):
@@ -632,5 +672,54 @@ def _numba_functions():
                 return t, states[0]
         return -1, -1
 
-    _NUMBA.update(forward=forward, trace=trace, coalesce=coalesce)
+    # argmax and local_average take a range of frames (start, stop); fused
+    # into one tiled loop they compiled to slower code, so they run whole
+    @jit
+    def argmax(values, start, stop, bins):
+        # Bins outer, frames inner: rows are contiguous and the branch-free
+        # update vectorises; a later bin replaces only a strictly greater
+        # value, so the first maximum wins, and a NaN wins as in torch
+        best = values[0, start:stop].copy()
+        for t in range(start, stop):
+            bins[t] = 0
+        for j in range(1, values.shape[0]):
+            row = values[j]
+            for t in range(start, stop):
+                candidate = row[t]
+                previous = best[t - start]
+                better = (candidate > previous) | (
+                    (candidate != candidate) & (previous == previous))
+                best[t - start] = candidate if better else previous
+                bins[t] = j if better else bins[t]
+
+    @jit
+    def local_average(values, bins, kind, start, stop, cents):
+        # The weighted mean of local_average_cents, frame by frame, in
+        # float64; kind 0: weights as given, 1: sigmoid, 2: clamped at 0
+        for t in range(start, stop):
+            total = 0.
+            weighted = 0.
+            for j in range(max(bins[t] - radius, 0), min(bins[t] + radius + 1, n_states)):
+                weight = np.float64(values[j, t])
+                if kind == 1:
+                    weight = 1. / (1. + np.exp(-weight))
+                elif kind == 2:
+                    weight = max(weight, 0.)
+                total += weight
+                weighted += weight * (cents_per_bin * j + cents_offset)
+            if total > 0:
+                cents[t] = weighted / total
+            else:
+                cents[t] = cents_per_bin * bins[t] + cents_offset
+
+    @jit
+    def whole_argmax(values, bins):
+        argmax(values, 0, values.shape[1], bins)
+
+    @jit
+    def whole_local_average(values, bins, kind, cents):
+        local_average(values, bins, kind, 0, values.shape[1], cents)
+
+    _NUMBA.update(forward=forward, trace=trace, coalesce=coalesce,
+                  argmax=whole_argmax, local_average=whole_local_average)
     return _NUMBA
