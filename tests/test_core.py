@@ -325,3 +325,16 @@ def test_errors_come_before_any_work(monkeypatch):
         torchcrepe.predict_from_files_to_files(['a.wav'], ['a.pt'], model='x')
     with pytest.raises(ValueError, match='hop_length'):
         torchcrepe.embed_from_file('any.wav', hop_length=0)
+
+
+def test_loading_a_model_does_not_move_the_random_state():
+    """The same seed gives the same dithered pitch, loaded model or not"""
+    audio = torch.sin(2 * np.pi * 220 * torch.arange(8000) / 16000)[None]
+    results = []
+    for _ in range(2):
+        torchcrepe.infer.model = None  # force a load inside predict
+        torch.manual_seed(1)
+        results.append(torchcrepe.predict(audio, 16000, model='tiny'))
+    torch.manual_seed(1)
+    results.append(torchcrepe.predict(audio, 16000, model='tiny'))
+    assert torch.equal(results[0], results[1]) and torch.equal(results[0], results[2])

@@ -111,7 +111,11 @@ def crepe(capacity='full', device='cpu'):
         torchcrepe.Crepe
     """
     check_capacity(capacity, 'capacity')
-    network = Crepe(capacity)
+    # The initial weights are replaced at once; drawing them must not move
+    # torch's random state, so that a seed gives the same dither whether or
+    # not a model had to be loaded first
+    with torch.random.fork_rng(devices=[]):
+        network = Crepe(capacity)
     state_dict = torch.load(
         os.path.join(ASSETS, f'{capacity}.pth'), map_location='cpu',
         weights_only=True)

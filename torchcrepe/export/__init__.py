@@ -87,7 +87,8 @@ class Network(Crepe):
     """
 
     def __init__(self, capacity, output='probabilities'):
-        super().__init__(check_capacity(capacity, 'capacity'))
+        with torch.random.fork_rng(devices=[]):  # as load.crepe
+            super().__init__(check_capacity(capacity, 'capacity'))
         self.output = _choice(output, OUTPUTS, 'output')
         self.load_state_dict(load.crepe(capacity).state_dict())
         for index in range(1, 7):
