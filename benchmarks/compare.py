@@ -1,6 +1,7 @@
 """torchcrepe 0.0.25 (this checkout) against torchcrepe 0.0.24, side by side.
 
     python benchmarks/compare.py [--quick] [--runs 5] [--old-10min] [--output FILE]
+                                 [--sections infer,decode,predict,memory] [--models tiny,...]
 
 The first run installs torchcrepe 0.0.24 into its own venv under
 .cache/torchcrepe-0.0.24 (torch 2.13.0 CPU, librosa, resampy, ...); later
@@ -11,7 +12,9 @@ gets a one-line stand-in module so that `import torchcrepe` works.
 Every measurement runs in a fresh process of the right interpreter, with
 torch.set_num_threads(2), on the same inputs (written once under
 .cache/bench-inputs), and reports the median of --runs timings after a
-warm-up. Peak memory is the process's peak resident set (ru_maxrss).
+warm-up. Peak memory is the worker's peak resident set (VmHWM, which
+starts afresh at exec; ru_maxrss would carry over this script's own peak,
+which holds the hour of test audio, into every worker).
 The outputs are compared too: Viterbi bins must be identical,
 weighted_argmax within 1e-3 cents (0.0.24's cents table is dithered once
 per process; the benchmark gives it the exact bin centres first).
@@ -174,7 +177,7 @@ def worker(task, arguments):
             path = os.path.join(INPUTS, f"predict-{arguments['version']}-{arguments['capacity']}.npy")
             np.save(path, np.stack([pitch[0].double().numpy(), periodicity[0].double().numpy()]))
             result['output'] = path
-        result['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result['peak_mb'] = _peak_mb()
 
     elif task == 'onnx':
         # backend='onnx': onnxruntime on the exported network, in fixed
@@ -188,6 +191,16 @@ def worker(task, arguments):
         result['frames_per_second'] = len(frames) / seconds
         result['version'] = onnxruntime.__version__
     print(json.dumps(result))
+
+
+def _peak_mb():
+    """This process's peak resident set in MB, from /proc (Linux)"""
+    with open('/proc/self/status') as file:
+        for line in file:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _old_network(torchcrepe, capacity, channels):
@@ -239,6 +252,10 @@ def main(argv=None):
     parser.add_argument('--old-10min', action='store_true',
                         help="also measure 0.0.24's memory on 10 minutes (about 20 GB)")
     parser.add_argument('--output', help='also write the table to this file')
+    parser.add_argument('--sections', default='infer,decode,predict,memory',
+                        help='which parts to run (default: all four)')
+    parser.add_argument('--models', default=','.join(CAPACITIES),
+                        help='capacities for the infer rows (default: all five)')
     args = parser.parse_args(argv)
 
     frames = 256 if args.quick else 2048
@@ -263,7 +280,11 @@ def main(argv=None):
 
     sys.path.insert(0, ROOT)
     from torchcrepe.model import channels
-    for capacity in CAPACITIES:
+    sections = set(args.sections.split(','))
+    unknown = sections - {'infer', 'decode', 'predict', 'memory'}
+    if unknown:
+        parser.error(f'--sections: unknown {sorted(unknown)}')
+    for capacity in args.models.split(',') if 'infer' in sections else ():
         a = run_worker(old, 'infer', capacity=capacity, runs=runs, version='old',
                        channels=list(channels(capacity)))['frames_per_second']
         b = run_worker(new, 'infer', capacity=capacity, runs=runs,
@@ -279,14 +300,15 @@ def main(argv=None):
             note = '0.0.24 code, this capacity\'s layers' + (f'; {note}' if note else '')
         row(f'infer {capacity}, N = {frames}', a, b, 'frames/s', note=note)
 
-    for name in ('viterbi', 'weighted_argmax', 'argmax'):
+    for name in ('viterbi', 'weighted_argmax', 'argmax') if 'decode' in sections else ():
         for length in lengths:
             a = run_worker(old, 'decode', decoder=name, length=length, runs=runs, version='old')
             b = run_worker(new, 'decode', decoder=name, length=length, runs=runs, version='new')
             row(f'decode.{name}, T = {length:,}', a['seconds'], b['seconds'], 's',
                 better='lower', note=_agreement(name, a['output'], b['output']))
 
-    for capacity, batch_size, count in (('tiny', None, runs), ('full', 512, 1)):
+    predicts = (('tiny', None, runs), ('full', 512, 1)) if 'predict' in sections else ()
+    for capacity, batch_size, count in predicts:
         a, b = (run_worker(python, 'predict', capacity=capacity, seconds=predict_seconds,
                            runs=count, batch_size=batch_size, save=True, version=version)
                 for python, version in ((old, 'old'), (new, 'new')))
@@ -294,7 +316,7 @@ def main(argv=None):
             a['seconds'], b['seconds'], 's', better='lower',
             note=_predict_agreement(a['output'], b['output']))
 
-    for seconds in memory_seconds:
+    for seconds in memory_seconds if 'memory' in sections else ():
         measure_old = seconds <= 60 or args.old_10min and seconds <= 600
         a = run_worker(old, 'predict', capacity='tiny', seconds=seconds, runs=0,
                        version='old') if measure_old else None

@@ -89,12 +89,7 @@ def parser():
 
 def main(argv=None):
     """Run the command line; returns the exit status"""
-    arguments = parser()
-    args = arguments.parse_args(argv)
-    try:
-        jobs = plan(args)
-    except (ValueError, TypeError) as error:
-        arguments.error(str(error))
+    args, jobs = checks.command_line(parser(), plan, argv)
 
     progress = not args.quiet and sys.stderr.isatty()
     failures = []

@@ -175,3 +175,16 @@ def bin_range(fmin, fmax):
         if fmax > 0 else 0
     clip = lambda index: min(max(index, 0), PITCH_BINS)  # noqa: E731
     return clip(low), clip(high)
+
+
+def command_line(parser, plan, argv=None):
+    """Parse argv and check it with plan(args) before any work starts
+
+    Returns (args, plan's result); a ValueError or TypeError from either is
+    a usage error: one line on stderr and exit status 2, no traceback.
+    """
+    args = parser.parse_args(argv)
+    try:
+        return args, plan(args)
+    except (ValueError, TypeError) as error:
+        parser.error(str(error))

@@ -9,6 +9,7 @@ import os
 import sys
 
 from . import BATCH_RANGE, FORMATS, ONNX_OPSET, OUTPUTS, PRECISIONS, coreml, onnx
+from .. import checks
 from ..model import CAPACITIES
 
 
@@ -49,12 +50,7 @@ def parser():
 
 def main(argv=None):
     """Run the command line; returns the exit status"""
-    arguments = parser()
-    args = arguments.parse_args(argv)
-    try:
-        jobs = plan(args)
-    except ValueError as error:
-        arguments.error(str(error))
+    args, jobs = checks.command_line(parser(), plan, argv)
 
     for capacity, path, precision in jobs:
         try:
