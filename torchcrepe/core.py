@@ -679,7 +679,7 @@ def _write_track(audio, sample_rate, pitch, periodicity_, options,
     times = frame_times(pitch.size(-1), hop, options.pad)
     voiced = (periodicity_ >= voicing_threshold).cpu().numpy().reshape(-1)
     metadata = {
-        'torchcrepe': '0.0.25',
+        'torchcrepe': _version(),
         'model': options.model,
         'decoder': getattr(options.decoder, '__name__', str(options.decoder)),
         'fmin': options.fmin,
@@ -737,6 +737,11 @@ def frame_times(count, hop_length, pad):
     """Centre of each frame in seconds: (count,) float64 numpy array"""
     offset = 0 if pad else WINDOW_SIZE // 2
     return (np.arange(count) * hop_length + offset) / SAMPLE_RATE
+
+
+def _version():
+    from . import __version__
+    return __version__
 
 
 def _file_name(path):

