@@ -166,8 +166,23 @@ def worker(task, arguments):
         if runs:
             # Warm up on one second (model loading, numba), then time
             torchcrepe.predict(audio[:, :16000], 16000, **options)
+        whole = arguments.get('whole') and arguments['version'] == 'old'
+        if whole:
+            # Keep 0.0.24's network output of every batch (a reference per
+            # batch, no copy: the timing is unchanged) to decode it as one
+            # sequence afterwards
+            recorded, infer = [], torchcrepe.core.infer
+
+            def recording(*args, **kwargs):
+                recorded.append(infer(*args, **kwargs))
+                return recorded[-1]
+            # 0.0.24's infer keeps its network as attributes of whatever
+            # `infer` names in its module: hand the warm-up's over
+            recording.__dict__.update(infer.__dict__)
+            torchcrepe.core.infer = recording
         times = []
         for _ in range(max(runs, 1)):
+            recorded = [] if whole else None
             start = time.perf_counter()
             pitch, periodicity = torchcrepe.predict(
                 audio, 16000, return_periodicity=True, **options)
@@ -177,6 +192,16 @@ def worker(task, arguments):
             path = os.path.join(INPUTS, f"predict-{arguments['version']}-{arguments['capacity']}.npy")
             np.save(path, np.stack([pitch[0].double().numpy(), periodicity[0].double().numpy()]))
             result['output'] = path
+        if whole and arguments.get('save'):
+            # 0.0.24's own postprocess (fmin 50 Hz as predict's default) on
+            # all its batches' output at once: 0.0.24 decoding the file as
+            # one sequence, which is what 0.0.25 does at any batch size
+            probabilities = torch.cat(recorded).T[None]
+            pitch, periodicity = torchcrepe.postprocess(
+                probabilities, 50., torchcrepe.MAX_FMAX, return_periodicity=True)
+            path = os.path.join(INPUTS, f"predict-old-whole-{arguments['capacity']}.npy")
+            np.save(path, np.stack([pitch[0].double().numpy(), periodicity[0].double().numpy()]))
+            result['whole_output'] = path
         result['peak_mb'] = _peak_mb()
 
     elif task == 'onnx':
@@ -310,11 +335,17 @@ def main(argv=None):
     predicts = (('tiny', None, runs), ('full', 512, 1)) if 'predict' in sections else ()
     for capacity, batch_size, count in predicts:
         a, b = (run_worker(python, 'predict', capacity=capacity, seconds=predict_seconds,
-                           runs=count, batch_size=batch_size, save=True, version=version)
+                           runs=count, batch_size=batch_size, save=True, version=version,
+                           whole=batch_size is not None)
                 for python, version in ((old, 'old'), (new, 'new')))
+        note = _predict_agreement(a['output'], b['output'])
+        if 'whole_output' in a:
+            # 0.0.24 restarts Viterbi at every batch; 0.0.25 never does
+            note = (f'against 0.0.24 decoding its output as one sequence: '
+                    f'{_predict_agreement(a["whole_output"], b["output"])}; against '
+                    f'0.0.24 restarting Viterbi every {batch_size} frames: {note}')
         row(f'predict {capacity}, {predict_seconds} s audio, viterbi, batch_size={batch_size}',
-            a['seconds'], b['seconds'], 's', better='lower',
-            note=_predict_agreement(a['output'], b['output']))
+            a['seconds'], b['seconds'], 's', better='lower', note=note)
 
     for seconds in memory_seconds if 'memory' in sections else ():
         measure_old = seconds <= 60 or args.old_10min and seconds <= 600
@@ -325,7 +356,8 @@ def main(argv=None):
         label = f'{seconds // 60} min' if seconds >= 60 else f'{seconds} s'
         row(f'peak RSS, predict tiny, batch_size=None, {label}',
             a and a['peak_mb'], b['peak_mb'], 'MB', better='lower',
-            note=f"0.0.25 took {b['seconds']:.0f} s" + ('' if a else '; 0.0.24 not run'))
+            note=f"the audio itself is {seconds * 16000 * 4 / 2 ** 20:.0f} MB; "
+                 f"0.0.25 took {b['seconds']:.0f} s" + ('' if a else '; 0.0.24 not run'))
 
     table = _table(rows, frames, runs)
     print(table)

@@ -1,3 +1,4 @@
+import platform
 import warnings
 
 import numpy as np
@@ -299,6 +300,18 @@ def test_bad_audio(audio, message):
         torchcrepe.predict(audio, 16000, model='tiny')
 
 
+def test_non_finite_found_in_any_chunk(monkeypatch):
+    """The finiteness check runs in chunks; a bad sample in the last chunk
+    of the second channel is still found"""
+    monkeypatch.setattr(torchcrepe.checks, 'FINITE_CHUNK', 1000)
+    audio = torch.zeros(2, 4321)
+    audio[1, 4320] = float('-inf')
+    with pytest.raises(ValueError, match='audio contains NaN or Inf'):
+        torchcrepe.predict(audio, 16000, model='tiny')
+    audio[1, 4320] = 0.
+    assert torchcrepe.predict(audio, 16000, model='tiny').shape == (1, 28)
+
+
 def test_too_short_without_padding():
     with pytest.raises(ValueError, match='shorter than one 1024-sample window'):
         torchcrepe.predict(torch.zeros(1, 1000), 16000, model='tiny', pad=False)
@@ -338,3 +351,68 @@ def test_loading_a_model_does_not_move_the_random_state():
     torch.manual_seed(1)
     results.append(torchcrepe.predict(audio, 16000, model='tiny'))
     assert torch.equal(results[0], results[1]) and torch.equal(results[0], results[2])
+
+
+###############################################################################
+# Viterbi stuck at an end of the range
+###############################################################################
+
+
+def trapping_probabilities():
+    """100 frames of weak noise, then 300 of one clear bin (150, 0.7): the
+    dense Viterbi path settles at bin 359 and never reaches the note"""
+    probabilities = torch.zeros(1, 360, 400)
+    generator = torch.Generator().manual_seed(0)
+    probabilities[:, :, :100] = .1 * torch.rand(1, 360, 100, generator=generator)
+    probabilities[:, 150, 100:] = .7
+    return probabilities
+
+
+def test_postprocess_warns_when_viterbi_sticks_to_an_edge():
+    probabilities = trapping_probabilities()
+    with pytest.warns(RuntimeWarning, match=r'300 of 400 frames \(75%\)') as caught:
+        pitch = torchcrepe.postprocess(probabilities, 0., torchcrepe.MAX_FMAX)
+    # The warning is about real output: the note frames read 2005.5 Hz
+    assert torch.allclose(pitch[0, 100:], torch.tensor(2005.5), rtol=.02)
+    assert caught[0].filename == __file__
+
+    # Off the edges (the advice in the message) the path follows the note
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        for fmin, fmax, decoder in ((36., 1766., torchcrepe.decode.viterbi),
+                                    (0., torchcrepe.MAX_FMAX, torchcrepe.decode.weighted_argmax)):
+            pitch = torchcrepe.postprocess(probabilities, fmin, fmax, decoder)
+            expected = torchcrepe.convert.bins_to_frequency(torch.tensor(150))
+            assert torch.allclose(pitch[0, 100:], expected, rtol=.02)
+
+
+def test_predict_warns_when_viterbi_sticks_to_an_edge(monkeypatch):
+    """Through the streaming decoder, with every batch size"""
+    probabilities = trapping_probabilities()[0].T
+
+    def network(frames, *args, **kwargs):
+        start = network.served
+        network.served += len(frames)
+        return probabilities[start:start + len(frames)]
+
+    audio = tone(200, 399 * 160 / 16000)
+    monkeypatch.setattr(torchcrepe.core, 'infer', network)
+    for batch_size in (None, 64, 1000):
+        network.served = 0
+        with pytest.warns(RuntimeWarning, match=r'300 of 400 frames') as caught:
+            torchcrepe.predict(audio, 16000, fmin=31.7, batch_size=batch_size)
+        assert caught[0].filename == __file__
+    network.served = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        torchcrepe.predict(audio, 16000, fmin=36., fmax=1766.)
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != 'glibc', reason='glibc only')
+def test_freed_memory_is_handed_back_on_glibc(monkeypatch):
+    """Without malloc_trim the heap creeps up with the file's length"""
+    assert torchcrepe.core._TRIM is not None
+    calls = []
+    monkeypatch.setattr(torchcrepe.core, '_TRIM', lambda pad: calls.append(pad))
+    torchcrepe.predict(tone(200, 1.), 16000, model='tiny', batch_size=32)
+    assert calls == [0] * 4  # once per batch: 101 frames in batches of 32

@@ -149,11 +149,22 @@ def audio(value, argument='audio'):
         raise ValueError(
             f'{argument} must hold floating-point samples in [-1, 1]; '
             f'got {value.dtype}')
-    if not bool(torch.isfinite(value).all()):
+    if not _all_finite(value):
         raise ValueError(f'{argument} contains NaN or Inf')
     if value.size(0) > 1:
         value = value.mean(dim=0, keepdim=True)
     return value
+
+
+# Samples per channel checked at a time: torch.isfinite on a whole hour of
+# audio holds temporaries about twice the audio's size
+FINITE_CHUNK = 1 << 20
+
+
+def _all_finite(value):
+    """Whether every sample of (channels, time) `value` is finite"""
+    return all(bool(torch.isfinite(value[:, start:start + FINITE_CHUNK]).all())
+               for start in range(0, value.size(1), FINITE_CHUNK))
 
 
 def long_enough(samples, rate, pad, argument='audio'):

@@ -347,6 +347,29 @@ class ViterbiPath:
         return torch.zeros(0, dtype=torch.long, device=self.kernel.device)
 
 
+def edge_trapped(probabilities, bins):
+    """How many frames a Viterbi path spent stuck at an end of the range
+
+    The transition's rows are normalised over the bins within reach, so
+    the 11 bins at either end keep their state more cheaply than the rest;
+    after noise or silence a path can settle there and stay through later
+    notes. Counted: frames decoded in those bins while the network's most
+    probable bin, at probability 0.5 or more, is over 11 bins away.
+
+    Arguments
+        probabilities (torch.tensor [shape=(..., 360, frames)]), masked
+        bins (torch.tensor [shape=(..., frames)]), the decoded bins
+
+    Returns
+        (int)
+    """
+    best, where = probabilities.max(dim=-2)
+    bins = bins.to(where.device, torch.int64)
+    at_edge = (bins < BAND) | (bins >= PITCH_BINS - BAND)
+    elsewhere = (where - bins).abs() > BAND
+    return int((at_edge & elsewhere & (best >= .5)).sum())
+
+
 ###############################################################################
 # Streaming
 ###############################################################################
@@ -372,6 +395,7 @@ class Stream:
             'viterbi', 'weighted_viterbi') else None
         self.held = []  # (360, n) probabilities of undecided frames
         self.bins, self.cents, self.periodicity = [], [], []
+        self.trapped = 0  # see edge_trapped (Viterbi decoders only)
 
     def update(self, probabilities):
         if self.kind is None or self.path is not None:
@@ -417,6 +441,8 @@ class Stream:
     def _decided(self, probabilities, bins):
         self.bins.append(bins)
         self.periodicity.append(probabilities.gather(0, bins[None])[0])
+        if self.path is not None:
+            self.trapped += edge_trapped(probabilities, bins)
         if self.kind == 'weighted_argmax':
             transform = torch.sigmoid
         elif self.kind == 'weighted_viterbi':
