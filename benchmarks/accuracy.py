@@ -63,6 +63,7 @@ import mir_eval  # noqa: E402
 
 import torchcrepe  # noqa: E402
 from benchmarks.corpus import HOP, RATE, corpus  # noqa: E402
+from benchmarks.report import publish, save  # noqa: E402
 
 FMIN = torchcrepe.checks.MIN_FMIN  # 31.7 Hz, bin 0's centre rounded down
 FMAX = torchcrepe.MAX_FMAX         # 2006 Hz, just above bin 359's centre
@@ -427,17 +428,13 @@ def main():
             'Raw pitch accuracy % by category and register of the clean notes, and '
             'voicing false alarm % on noise alone and on the noise around the noisy notes:\n\n'
             f'{breakdown(results)}\n')
-    print(text)
-    if args.markdown:
-        with open(args.markdown, 'w') as file:
-            file.write(text)
+    publish(text, args.markdown)
     if args.output:
-        with open(args.output, 'w') as file:
-            file.write(dumps({
-                'corpus': size_, 'items': len(items), 'scored_frames': scored,
-                'voiced_frames': voiced, 'fmin': FMIN, 'fmax': FMAX,
-                'voicing_threshold': THRESHOLD, 'cent_tolerance': CENTS,
-                'machine': about}, results))
+        save(dumps({
+            'corpus': size_, 'items': len(items), 'scored_frames': scored,
+            'voiced_frames': voiced, 'fmin': FMIN, 'fmax': FMAX,
+            'voicing_threshold': THRESHOLD, 'cent_tolerance': CENTS,
+            'machine': about}, results), args.output)
     if args.plot:
         plot(results, args.plot)
 

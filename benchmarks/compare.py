@@ -359,11 +359,8 @@ def main(argv=None):
             note=f"the audio itself is {seconds * 16000 * 4 / 2 ** 20:.0f} MB; "
                  f"0.0.25 took {b['seconds']:.0f} s" + ('' if a else '; 0.0.24 not run'))
 
-    table = _table(rows, frames, runs)
-    print(table)
-    if args.output:
-        with open(args.output, 'w') as file:
-            file.write(table + '\n')
+    from benchmarks.report import publish
+    publish(_table(rows, frames, runs), args.output)
 
 
 def _agreement(name, old_path, new_path):

@@ -19,6 +19,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torchcrepe  # noqa: E402
+from benchmarks.report import publish  # noqa: E402
 
 RATE = 16000
 HOP = 160
@@ -88,10 +89,7 @@ def main():
     torch.set_num_threads(2)
     result = 'Absolute pitch error in cents (fmin 50 Hz, fmax 1800 Hz).\n\n' + \
         table(measure(models), models)
-    print(result)
-    if args.output:
-        with open(args.output, 'w') as file:
-            file.write(result + '\n')
+    publish(result, args.output)
 
 
 if __name__ == '__main__':

@@ -22,6 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import torchcrepe  # noqa: E402
+from benchmarks.report import publish  # noqa: E402
 
 
 def speed(frames, capacity, precision, runs):
@@ -87,10 +88,7 @@ def main():
         accuracy.append(f'| {capacity} | ' + ' | '.join(cells) + ' |')
         print(lines[-1], file=sys.stderr)
     result = '\n'.join(lines + accuracy)
-    print(result)
-    if args.output:
-        with open(args.output, 'w') as file:
-            file.write(result + '\n')
+    publish(result, args.output)
 
 
 if __name__ == '__main__':

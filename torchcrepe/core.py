@@ -474,7 +474,7 @@ def postprocess(probabilities,
 
     probabilities = mask(probabilities.detach(), fmin, fmax)
     bins, pitch = decoder(probabilities)
-    if decoder in (decode.viterbi, decode.weighted_viterbi):
+    if decoder in decode.VITERBI_DECODERS:
         _warn_if_trapped(decode.edge_trapped(probabilities, bins), bins.numel())
     if not return_periodicity:
         return pitch
@@ -667,6 +667,7 @@ def _network_blocks(audio, sample_rate, options, name, embed=False):
             batch = frames(audio, hop, options.pad, start, stop, options.device)
             yield infer(batch, options.model, options.device, embed,
                         precision=options.precision, backend=options.backend)
+            # Free this batch's frames before trimming, not after the next
             del batch
             _release_freed_memory()
             bar.update(stop - start)

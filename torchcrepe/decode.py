@@ -104,6 +104,9 @@ DECODERS = {
     'viterbi': viterbi,
     'weighted_viterbi': weighted_viterbi}
 
+# The decoders that follow a Viterbi path (see edge_trapped)
+VITERBI_DECODERS = (viterbi, weighted_viterbi)
+
 
 ###############################################################################
 # Argmax and local average
@@ -363,9 +366,12 @@ def edge_trapped(probabilities, bins):
     Returns
         (int)
     """
-    best, where = probabilities.max(dim=-2)
-    bins = bins.to(where.device, torch.int64)
+    bins = bins.to(probabilities.device, torch.int64)
     at_edge = (bins < BAND) | (bins >= PITCH_BINS - BAND)
+    # Usually no frame is at an edge: skip the pass over all 360 bins
+    if not bool(at_edge.any()):
+        return 0
+    best, where = probabilities.max(dim=-2)
     elsewhere = (where - bins).abs() > BAND
     return int((at_edge & elsewhere & (best >= .5)).sum())
 
@@ -391,8 +397,7 @@ class Stream:
         self.kind = next(
             (name for name, function in DECODERS.items() if function is decoder),
             None)
-        self.path = ViterbiPath(device) if self.kind in (
-            'viterbi', 'weighted_viterbi') else None
+        self.path = ViterbiPath(device) if decoder in VITERBI_DECODERS else None
         self.held = []  # (360, n) probabilities of undecided frames
         self.bins, self.cents, self.periodicity = [], [], []
         self.trapped = 0  # see edge_trapped (Viterbi decoders only)
