@@ -68,5 +68,35 @@ def test_filters(fast, slow):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
 def test_weighted_argmax_decode_on_cuda():
+    """0.0.24's CUDA smoke test, checked: the same bins and pitch as on the
+    CPU, on the device"""
     fake_logits = torch.rand(8, 360, 128, device='cuda')
-    torchcrepe.decode.weighted_argmax(fake_logits)
+    bins, pitch = torchcrepe.decode.weighted_argmax(fake_logits)
+    cpu_bins, cpu_pitch = torchcrepe.decode.weighted_argmax(fake_logits.cpu())
+    assert bins.is_cuda and pitch.is_cuda and pitch.shape == (8, 128)
+    assert torch.equal(bins.cpu(), cpu_bins)
+    assert torch.allclose(pitch.cpu(), cpu_pitch, rtol=1e-5)
+
+
+def test_nanmedian1d():
+    """0.0.24's filter.nanmedian1d: the lower middle; NaN for no values"""
+    from torchcrepe.filter import nanmedian1d
+    assert nanmedian1d(torch.tensor([5., 1., 3., 9.])) == 3.
+    assert nanmedian1d(torch.tensor([2.])) == 2.
+    assert np.isnan(nanmedian1d(torch.tensor([])))
+
+
+def test_command_line_names():
+    """0.0.24's torchcrepe.__main__ has parse_args() and main()"""
+    import sys
+    from torchcrepe import __main__
+    argv = sys.argv
+    try:
+        sys.argv = ['torchcrepe', '--audio_files', 'a.wav', '--output_files',
+                    'a.pt', '--model', 'tiny', '--decoder', 'weighted_argmax']
+        args = __main__.parse_args()
+    finally:
+        sys.argv = argv
+    assert args.audio_files == ['a.wav'] and args.output_files == ['a.pt']
+    assert args.model == 'tiny' and args.decoder == 'weighted_argmax'
+    assert callable(__main__.main) and callable(__main__.make_parent_directory)

@@ -7,6 +7,8 @@ import resampy
 import torch
 
 import torchcrepe
+import torchcrepe.network
+import torchcrepe.utils
 
 from .conftest import CAPACITIES
 from .signals import tone
@@ -331,7 +333,7 @@ def test_errors_come_before_any_work(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError('work started')
     monkeypatch.setattr(torchcrepe.load, 'audio', fail)
-    monkeypatch.setattr(torchcrepe.core, 'infer', fail)
+    monkeypatch.setattr(torchcrepe.network, 'infer', fail)
     with pytest.raises(ValueError, match='fmin'):
         torchcrepe.predict_from_file('any.wav', fmin=900., fmax=100.)
     with pytest.raises(ValueError, match='model'):
@@ -396,7 +398,7 @@ def test_predict_warns_when_viterbi_sticks_to_an_edge(monkeypatch):
         return probabilities[start:start + len(frames)]
 
     audio = tone(200, 399 * 160 / 16000)
-    monkeypatch.setattr(torchcrepe.core, 'infer', network)
+    monkeypatch.setattr(torchcrepe.network, 'infer', network)
     for batch_size in (None, 64, 1000):
         network.served = 0
         with pytest.warns(RuntimeWarning, match=r'300 of 400 frames') as caught:
@@ -411,8 +413,15 @@ def test_predict_warns_when_viterbi_sticks_to_an_edge(monkeypatch):
 @pytest.mark.skipif(platform.libc_ver()[0] != 'glibc', reason='glibc only')
 def test_freed_memory_is_handed_back_on_glibc(monkeypatch):
     """Without malloc_trim the heap creeps up with the file's length"""
-    assert torchcrepe.core._TRIM is not None
+    memory = torchcrepe.utils.MEMORY
+    assert memory.trim is not None and memory.enabled
     calls = []
-    monkeypatch.setattr(torchcrepe.core, '_TRIM', lambda pad: calls.append(pad))
+    monkeypatch.setattr(memory, 'trim', lambda pad: calls.append(pad))
     torchcrepe.predict(tone(200, 1.), 16000, model='tiny', batch_size=32)
     assert calls == [0] * 4  # once per batch: 101 frames in batches of 32
+
+    # Turned off, the process's heap is left alone, with the same numbers
+    calls.clear()
+    monkeypatch.setattr(memory, 'enabled', False)
+    torchcrepe.predict(tone(200, 1.), 16000, model='tiny', batch_size=32)
+    assert calls == []

@@ -1,7 +1,13 @@
-"""ONNX and Core ML export of every capacity, and backend='onnx'."""
+"""ONNX and Core ML export of every capacity, and backend='onnx'.
+
+Each test needs only the optional packages it uses and is skipped without
+them, so a machine without coremltools still runs the ONNX tests.
+"""
+import importlib
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -14,9 +20,27 @@ from torchcrepe import runtime
 from .conftest import CAPACITIES
 
 
-onnx = pytest.importorskip('onnx', reason="pip install 'torchcrepe[export]'")
-onnxruntime = pytest.importorskip('onnxruntime')
-coremltools = torchcrepe.export._coremltools()
+def optional(module):
+    """The module, or None when it is not installed"""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # coremltools' notes about macOS
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            return None
+
+
+onnx, onnxscript = optional('onnx'), optional('onnxscript')
+onnxruntime = optional('onnxruntime')
+coremltools = optional('coremltools')
+
+INSTALL = "pip install 'torchcrepe[export]'"
+needs_onnx = pytest.mark.skipif(
+    onnx is None or onnxscript is None, reason=f'needs onnx, onnxscript: {INSTALL}')
+needs_onnxruntime = pytest.mark.skipif(
+    onnxruntime is None, reason=f'needs onnxruntime: {INSTALL}')
+needs_coremltools = pytest.mark.skipif(
+    coremltools is None, reason=f'needs coremltools: {INSTALL}')
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        'examples', 'sung_phrase.wav')
@@ -56,6 +80,8 @@ def pytorch(capacity, frames, embed=False):
 ###############################################################################
 
 
+@needs_onnx
+@needs_onnxruntime
 @pytest.mark.parametrize('capacity', CAPACITIES)
 def test_onnx_matches_pytorch(capacity, exported, frames):
     path = exported(capacity, 'onnx')
@@ -85,6 +111,8 @@ def test_onnx_matches_pytorch(capacity, exported, frames):
         assert np.abs(result - expected[:batch.shape[0]]).max() <= 1e-5
 
 
+@needs_onnx
+@needs_onnxruntime
 def test_onnx_embedding(tmp_path, frames):
     path = torchcrepe.export.onnx('small', tmp_path / 'small.onnx', output='embedding')
     session = onnxruntime.InferenceSession(path, providers=['CPUExecutionProvider'])
@@ -136,6 +164,7 @@ def coreml_constants(path):
     return spec, operations, constants
 
 
+@needs_coremltools
 @pytest.mark.parametrize('precision', ['float32', 'float16'])
 @pytest.mark.parametrize('capacity', CAPACITIES)
 def test_coreml_package(capacity, precision, exported):
@@ -191,12 +220,14 @@ def test_coreml_package(capacity, precision, exported):
             np.testing.assert_array_equal(value, tensor, err_msg=name)
 
 
+@needs_coremltools
 def test_coreml_embedding(tmp_path):
     path = torchcrepe.export.coreml('tiny', tmp_path / 'tiny.mlpackage', output='embedding')
     spec = coremltools.utils.load_spec(path)
     assert [output.name for output in spec.description.output] == ['embedding']
 
 
+@needs_coremltools
 @pytest.mark.skipif(sys.platform != 'darwin', reason='Core ML runs models only on macOS')
 @pytest.mark.parametrize('capacity', CAPACITIES)
 def test_coreml_prediction(capacity, exported, frames):
@@ -222,6 +253,8 @@ def test_coreml_prediction(capacity, exported, frames):
 ###############################################################################
 
 
+@needs_onnx
+@needs_coremltools
 @pytest.mark.parametrize('call, message', [
     (lambda d: torchcrepe.export.onnx('huge', d / 'x.onnx'), "capacity must be one of 'tiny'"),
     (lambda d: torchcrepe.export.onnx('tiny', d / 'x.onnx', output='pitch'), "output must be one of 'probabilities', 'embedding'"),
@@ -248,6 +281,8 @@ def test_missing_package_says_what_to_install(monkeypatch, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@needs_onnx
+@needs_coremltools
 def test_failed_export_leaves_the_old_file(monkeypatch, tmp_path):
     onnx_path, package = tmp_path / 'tiny.onnx', tmp_path / 'tiny.mlpackage'
     onnx_path.write_bytes(b'old')
@@ -265,6 +300,7 @@ def test_failed_export_leaves_the_old_file(monkeypatch, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ['tiny.mlpackage', 'tiny.onnx']
 
 
+@needs_coremltools
 def test_export_replaces_an_existing_package(tmp_path):
     package = tmp_path / 'tiny.mlpackage'
     package.mkdir()
@@ -280,6 +316,8 @@ def cli(*arguments):
                           capture_output=True, text=True)
 
 
+@needs_onnx
+@needs_onnxruntime
 def test_cli(tmp_path):
     result = cli('tiny', str(tmp_path / 'tiny.onnx'))
     assert result.returncode == 0, result.stderr
@@ -314,6 +352,8 @@ def example():
     return torchcrepe.load.audio(EXAMPLE)
 
 
+@needs_onnx
+@needs_onnxruntime
 def test_backend_onnx_gives_the_same_pitch(example):
     audio, rate = example
     for decoder in (torchcrepe.decode.viterbi, torchcrepe.decode.weighted_viterbi):
@@ -330,6 +370,8 @@ def test_backend_onnx_gives_the_same_pitch(example):
         assert (onnx_periodicity - periodicity).abs().max() < 1e-5
 
 
+@needs_onnx
+@needs_onnxruntime
 def test_backend_onnx_infer_and_embed(frames, example):
     with torch.no_grad():
         expected = torchcrepe.infer(frames, 'small')
@@ -343,6 +385,8 @@ def test_backend_onnx_infer_and_embed(frames, example):
     assert (embedding - reference).abs().max() <= 1e-4
 
 
+@needs_onnx
+@needs_onnxruntime
 def test_backend_onnx_batch_size_independent(example):
     audio, rate = example
     audio = audio[:, :rate]
@@ -352,6 +396,8 @@ def test_backend_onnx_batch_size_independent(example):
     assert torch.equal(pitch[0], pitch[1]) and torch.equal(pitch[0], pitch[2])
 
 
+@needs_onnx
+@needs_onnxruntime
 def test_backend_onnx_from_an_exported_file(exported, frames):
     session = runtime.session('tiny', path=exported('tiny', 'onnx'))
     assert runtime.session('tiny') is session
@@ -361,6 +407,8 @@ def test_backend_onnx_from_an_exported_file(exported, frames):
         runtime.session('tiny', path='missing.onnx')
 
 
+@needs_onnx
+@needs_onnxruntime
 @pytest.mark.parametrize('options, message', [
     (dict(backend='tensorflow'), "backend must be one of 'torch', 'onnx'"),
     (dict(backend='onnx', precision='bfloat16'), 'computes in float32'),
@@ -371,6 +419,8 @@ def test_backend_bad_options(example, options, message):
         torchcrepe.predict(audio, rate, model='tiny', **options)
 
 
+@needs_onnx
+@needs_onnxruntime
 def test_cli_backend_onnx(tmp_path):
     output = tmp_path / 'pitch.npy'
     result = subprocess.run(

@@ -1,14 +1,13 @@
 """torchcrepe: the CREPE pitch tracker in PyTorch, in five capacities."""
-from . import decode
 from .constants import (CENTS_PER_BIN, MAX_FMAX, PITCH_BINS, SAMPLE_RATE,
-                        UNVOICED, WINDOW_SIZE)
+                        UNVOICED, WINDOW_SIZE, __version__)
+from . import decode
 from .core import *  # noqa: F401,F403
 from .model import CAPACITIES, Crepe
+from .utils import ParameterError
 from . import convert
 from . import export
 from . import filter
 from . import load
 from . import loudness
 from . import threshold
-
-__version__ = '0.0.25'

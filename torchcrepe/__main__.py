@@ -10,9 +10,10 @@ import sys
 import warnings
 
 
-from . import checks, core, decode, files, plot
-from .constants import MAX_FMAX
+from . import checks, decode, files, outputs, pipeline, plot
+from .constants import MAX_FMAX, PRECISIONS, VOICING_THRESHOLD
 from .model import CAPACITIES
+from .utils import command_line
 
 
 PROGRAM = 'python -m torchcrepe'
@@ -59,17 +60,17 @@ def parser():
         '--decoder', default='viterbi', choices=list(decode.DECODERS),
         help='how pitch is read from the network (default: viterbi)')
     parser.add_argument(
-        '--voicing_threshold', type=float, default=core.VOICING_THRESHOLD,
+        '--voicing_threshold', type=float, default=VOICING_THRESHOLD,
         metavar='P',
         help='periodicity below which .csv/.json/plots show a frame as '
-             f'unvoiced (default: {core.VOICING_THRESHOLD})')
+             f'unvoiced (default: {VOICING_THRESHOLD})')
     parser.add_argument(
         '--batch_size', type=int, metavar='FRAMES',
         help='frames held in memory at a time (default: 2048)')
     parser.add_argument(
         '--gpu', type=int, metavar='INDEX', help='run on this CUDA device')
     parser.add_argument(
-        '--precision', choices=checks.PRECISIONS,
+        '--precision', choices=PRECISIONS,
         help='bfloat16 (CPU with AVX-512 BF16, or CUDA) or float16 (CUDA): '
              'faster, within a few cents (default: float32)')
     parser.add_argument(
@@ -87,9 +88,22 @@ def parser():
     return parser
 
 
+def parse_args(argv=None):
+    """The parsed command line (sys.argv[1:] by default), as in 0.0.24;
+    `main` also checks it before any work starts"""
+    return parser().parse_args(argv)
+
+
+def make_parent_directory(file):
+    """Create the folder `file` goes in, if it does not exist (0.0.24's
+    helper; the command line makes its output folders itself)"""
+    directory = os.path.dirname(os.path.abspath(os.fspath(file)))
+    os.makedirs(directory, exist_ok=True)
+
+
 def main(argv=None):
     """Run the command line; returns the exit status"""
-    args, jobs = checks.command_line(parser(), plan, argv)
+    args, jobs = command_line(parser(), plan, argv)
 
     progress = not args.quiet and sys.stderr.isatty()
     failures = []
@@ -100,19 +114,19 @@ def main(argv=None):
 
     try:
         if args.embed:
-            options = core.settings(
+            options = pipeline.settings(
                 args.hop_length, model=args.model, batch_size=args.batch_size,
                 device=jobs['device'], pad=not args.no_pad,
                 precision=args.precision, progress=progress,
                 backend=args.backend, pitch=False)
-            core._embed_files(args.audio_files, jobs['outputs'], options,
-                              fail_fast=args.fail_fast, report=report)
+            outputs.embed_files(args.audio_files, jobs['outputs'], options,
+                                fail_fast=args.fail_fast, report=report)
         else:
-            options = core.settings(
+            options = pipeline.settings(
                 args.hop_length, args.fmin, args.fmax, args.model,
                 args.decoder, args.batch_size, jobs['device'], not args.no_pad,
                 args.precision, progress, args.backend)
-            core._predict_files(
+            outputs.predict_files(
                 args.audio_files, jobs['outputs'], jobs['periodicity'],
                 options, jobs['plots'], args.voicing_threshold,
                 fail_fast=args.fail_fast, report=report)

@@ -1,32 +1,35 @@
 """Argument checks shared by the Python API and the command line.
 
-Each check raises ValueError (or TypeError for a wrong type) whose message
-names the argument and what is allowed, so that bad input is refused before
-any work starts. The command line prints the same messages.
+Each check raises ParameterError (a ValueError; TypeError for a wrong
+type) whose message names the argument and what is allowed, so that bad
+input is refused before any work starts. The command line prints the same
+messages.
 """
 import math
 import numbers
 
 import torch
 
-from . import convert, decode
+from . import decode
 from .constants import (
-    CENTS_OFFSET, MAX_FMAX, PITCH_BINS, SAMPLE_RATE, WINDOW_SIZE)
+    CENTS_OFFSET, MAX_FMAX, PRECISIONS, SAMPLE_RATE, WINDOW_SIZE)
 from .model import check_capacity
+from .utils import ParameterError, choice, require
 
 
 # The centre of the lowest pitch bin, about 31.7 Hz, rounded down to 0.1 Hz
 # so that "31.7" itself is accepted
 MIN_FMIN = math.floor(10 * 2 ** (CENTS_OFFSET / 1200) * 10) / 10
 
-PRECISIONS = ('float32', 'bfloat16', 'float16')
-
 BACKENDS = ('torch', 'onnx')
 
 
 def capacity(model, argument='model'):
     """One of the five capacity names (see model.CAPACITIES)"""
-    return check_capacity(model, argument)
+    try:
+        return check_capacity(model, argument)
+    except ValueError as error:
+        raise ParameterError(str(error)) from None
 
 
 def positive_integer(value, argument, allow_none=False):
@@ -34,7 +37,7 @@ def positive_integer(value, argument, allow_none=False):
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
             or value <= 0:
-        raise ValueError(
+        raise ParameterError(
             f'{argument} must be a positive integer'
             + (' or None' if allow_none else '') + f'; got {value!r}')
     return int(value)
@@ -57,15 +60,15 @@ def frequency_range(fmin, fmax):
     for value, argument in ((fmin, 'fmin'), (fmax, 'fmax')):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) \
                 or not math.isfinite(value):
-            raise ValueError(f'{argument} must be a finite number of Hz; got {value!r}')
+            raise ParameterError(f'{argument} must be a finite number of Hz; got {value!r}')
     if fmin < MIN_FMIN:
-        raise ValueError(
+        raise ParameterError(
             f'fmin must be at least {MIN_FMIN} Hz, the lowest pitch bin; '
             f'got {fmin}')
     if fmax > MAX_FMAX:
-        raise ValueError(f'fmax must be at most {MAX_FMAX} Hz (MAX_FMAX); got {fmax}')
+        raise ParameterError(f'fmax must be at most {MAX_FMAX} Hz (MAX_FMAX); got {fmax}')
     if fmin >= fmax:
-        raise ValueError(f'fmin must be below fmax; got fmin={fmin}, fmax={fmax}')
+        raise ParameterError(f'fmin must be below fmax; got fmin={fmin}, fmax={fmax}')
     return float(fmin), float(fmax)
 
 
@@ -74,11 +77,11 @@ def decoder(value, argument='decoder'):
     if isinstance(value, str):
         if value not in decode.DECODERS:
             names = ', '.join(repr(name) for name in decode.DECODERS)
-            raise ValueError(f'{argument} must be one of {names}; got {value!r}')
+            raise ParameterError(f'{argument} must be one of {names}; got {value!r}')
         return decode.DECODERS[value]
     if not callable(value):
         names = ', '.join(f'decode.{name}' for name in decode.DECODERS)
-        raise ValueError(
+        raise ParameterError(
             f'{argument} must be a decoding function such as {names}; '
             f'got {value!r}')
     return value
@@ -88,11 +91,11 @@ def device(value, argument='device'):
     try:
         parsed = torch.device(value)
     except (RuntimeError, TypeError):
-        raise ValueError(
+        raise ParameterError(
             f"{argument} must be a torch device such as 'cpu' or 'cuda:0'; "
             f'got {value!r}') from None
     if parsed.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f'{argument} is {value!r} but CUDA is not available')
+        raise ParameterError(f'{argument} is {value!r} but CUDA is not available')
     return parsed
 
 
@@ -104,26 +107,23 @@ def precision(value, device_, argument='precision'):
         value = str(value).replace('torch.', '')
     if value not in PRECISIONS:
         names = ', '.join(repr(name) for name in PRECISIONS)
-        raise ValueError(f'{argument} must be None or one of {names}; got {value!r}')
+        raise ParameterError(f'{argument} must be None or one of {names}; got {value!r}')
     if value == 'float16' and torch.device(device_).type != 'cuda':
-        raise ValueError(
+        raise ParameterError(
             f"{argument}='float16' needs a CUDA device; on the CPU use 'bfloat16'")
     return value
 
 
 def backend(value, device_='cpu', precision_='float32', argument='backend'):
     """'torch', or 'onnx' (onnxruntime, CPU and float32 only)"""
-    if value not in BACKENDS:
-        names = ', '.join(repr(name) for name in BACKENDS)
-        raise ValueError(f'{argument} must be one of {names}; got {value!r}')
+    choice(value, BACKENDS, argument)
     if value == 'onnx':
         if torch.device(device_).type != 'cpu':
-            raise ValueError(f"{argument}='onnx' runs on the CPU; got device={str(device_)!r}")
+            raise ParameterError(f"{argument}='onnx' runs on the CPU; got device={str(device_)!r}")
         if precision_ != 'float32':
-            raise ValueError(
+            raise ParameterError(
                 f"{argument}='onnx' computes in float32; got precision={precision_!r}")
-        from .export import _require
-        _require('onnxruntime', f"{argument}='onnx'")
+        require('onnxruntime', f"{argument}='onnx'", 'export')
     return value
 
 
@@ -140,17 +140,17 @@ def audio(value, argument='audio'):
     if value.dim() == 1:
         value = value[None]
     if value.dim() != 2:
-        raise ValueError(
+        raise ParameterError(
             f'{argument} must have shape (time,) or (channels, time); '
             f'got {tuple(value.shape)}')
     if value.size(0) == 0 or value.size(1) == 0:
-        raise ValueError(f'{argument} is empty: shape {tuple(value.shape)}')
+        raise ParameterError(f'{argument} is empty: shape {tuple(value.shape)}')
     if not value.is_floating_point():
-        raise ValueError(
+        raise ParameterError(
             f'{argument} must hold floating-point samples in [-1, 1]; '
             f'got {value.dtype}')
     if not _all_finite(value):
-        raise ValueError(f'{argument} contains NaN or Inf')
+        raise ParameterError(f'{argument} contains NaN or Inf')
     if value.size(0) > 1:
         value = value.mean(dim=0, keepdim=True)
     return value
@@ -171,31 +171,7 @@ def long_enough(samples, rate, pad, argument='audio'):
     """Without padding, a signal must hold at least one whole window"""
     needed = math.ceil(WINDOW_SIZE * rate / SAMPLE_RATE)
     if not pad and samples < needed:
-        raise ValueError(
+        raise ParameterError(
             f'{argument} has {samples} samples, shorter than one '
             f'{WINDOW_SIZE}-sample window at {SAMPLE_RATE} Hz ({needed} at '
             f'{rate} Hz); pass pad=True (drop --no_pad) or give longer audio')
-
-
-def bin_range(fmin, fmax):
-    """The bins postprocess keeps: [frequency_to_bins(fmin),
-    frequency_to_bins(fmax, ceil)), clipped to 0..360. As in 0.0.24 the
-    conversion runs in float32; fmin <= 0 keeps everything below fmax."""
-    low = 0 if fmin <= 0 else int(convert.frequency_to_bins(torch.tensor(float(fmin))))
-    high = int(convert.frequency_to_bins(torch.tensor(float(fmax)), torch.ceil)) \
-        if fmax > 0 else 0
-    clip = lambda index: min(max(index, 0), PITCH_BINS)  # noqa: E731
-    return clip(low), clip(high)
-
-
-def command_line(parser, plan, argv=None):
-    """Parse argv and check it with plan(args) before any work starts
-
-    Returns (args, plan's result); a ValueError or TypeError from either is
-    a usage error: one line on stderr and exit status 2, no traceback.
-    """
-    args = parser.parse_args(argv)
-    try:
-        return args, plan(args)
-    except (ValueError, TypeError) as error:
-        parser.error(str(error))

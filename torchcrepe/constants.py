@@ -19,3 +19,13 @@ MAX_FMAX = 2006.
 
 # Pitch value of unvoiced frames
 UNVOICED = np.nan
+
+# Precisions the network can compute in ('float16' on CUDA only)
+PRECISIONS = ('float32', 'bfloat16', 'float16')
+
+# The package's version; here so that any module can read it without
+# importing the package root
+__version__ = '0.0.25'
+
+# Periodicity below which .csv/.json outputs and plots call a frame unvoiced
+VOICING_THRESHOLD = .21

@@ -6,7 +6,7 @@ centred at 20 * b + 1997.3794... cents, so bin 0 is about 31.7 Hz and bin
 """
 import torch
 
-from .constants import CENTS_OFFSET, CENTS_PER_BIN
+from .constants import CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS
 
 
 ###############################################################################
@@ -70,3 +70,16 @@ def dither(cents):
     # The sum of two independent uniforms on [0, 1) is triangular on [0, 2)
     uniform = torch.rand((2,) + tuple(cents.shape), dtype=dtype, device=cents.device)
     return cents + CENTS_PER_BIN * (uniform[0] + uniform[1] - 1)
+
+
+def bin_range(fmin, fmax):
+    """The bins a decoder may choose for fmin..fmax Hz: [low, high)
+
+    [frequency_to_bins(fmin), frequency_to_bins(fmax, ceil)), clipped to
+    0..360. As in 0.0.24 the conversion runs in float32; fmin <= 0 keeps
+    every bin below fmax.
+    """
+    low = 0 if fmin <= 0 else int(frequency_to_bins(torch.tensor(float(fmin))))
+    high = int(frequency_to_bins(torch.tensor(float(fmax)), torch.ceil)) \
+        if fmax > 0 else 0
+    return min(max(low, 0), PITCH_BINS), min(max(high, 0), PITCH_BINS)

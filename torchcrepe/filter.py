@@ -87,3 +87,18 @@ def nanmedian(signals):
     """Median over time ignoring NaN (the lower middle of an even count):
     (batch, time) -> (batch,); NaN where a row has no value"""
     return torch.nanmedian(signals, dim=1).values
+
+
+def nanmedian1d(signal):
+    """Median of a 1-D signal (its lower middle for an even count), as
+    0.0.24 has it: NaN in the signal gives NaN
+
+    Arguments
+        signal (torch.tensor [shape=(time,)])
+
+    Returns
+        (torch.tensor [shape=()]), or float NaN for an empty signal
+    """
+    if signal.numel() == 0:
+        return float('nan')
+    return torch.median(signal)

@@ -1,4 +1,8 @@
-"""Loading audio files and the bundled models."""
+"""Loading audio files, and 0.0.24's `model()`.
+
+`crepe` and `state_dict` (the bundled weights) live in torchcrepe.weights
+and are importable from here too.
+"""
 import os
 import warnings
 
@@ -6,10 +10,8 @@ import numpy as np
 import torch
 from scipy.io import wavfile
 
-from .model import Crepe, check_capacity
-
-
-ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'assets')
+from . import network
+from .weights import ASSETS, crepe, state_dict  # noqa: F401
 
 
 ###############################################################################
@@ -100,44 +102,11 @@ def _read_soundfile(path):
 ###############################################################################
 
 
-def crepe(capacity='full', device='cpu'):
-    """A new network with a bundled capacity's weights, in eval mode
-
-    Arguments
-        capacity (str): 'tiny', 'small', 'medium', 'large' or 'full'
-        device (str or torch.device)
-
-    Returns
-        torchcrepe.Crepe
-    """
-    check_capacity(capacity, 'capacity')
-    # The initial weights are replaced at once; drawing them must not move
-    # torch's random state, so that a seed gives the same dither whether or
-    # not a model had to be loaded first
-    with torch.random.fork_rng(devices=[]):
-        network = Crepe(capacity)
-    network.load_state_dict(state_dict(capacity))
-    return network.to(torch.device(device)).eval()
-
-
-def state_dict(capacity='full'):
-    """A bundled capacity's weights, as saved in torchcrepe/assets"""
-    check_capacity(capacity, 'capacity')
-    return torch.load(os.path.join(ASSETS, f'{capacity}.pth'),
-                      map_location='cpu', weights_only=True)
-
-
 def model(device, capacity='full'):
-    """Load a bundled capacity and make it the one `infer` uses
+    """Load a bundled capacity and make it the one `infer` uses, as 0.0.24
 
     Arguments
         device (str or torch.device)
         capacity (str): 'tiny', 'small', 'medium', 'large' or 'full'
     """
-    from . import core
-
-    network = crepe(capacity, device)
-
-    # As in 0.0.24, infer keeps the model (and its capacity) on itself
-    core.infer.capacity = capacity
-    core.infer.model = network
+    network.infer.load(capacity, device)

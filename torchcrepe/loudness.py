@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 import torch
 
+from . import framing
 from .constants import SAMPLE_RATE, WINDOW_SIZE
 
 
@@ -42,17 +43,9 @@ def a_weighted(audio, sample_rate, hop_length=None, pad=True):
         loudness (torch.tensor [shape=(1, frames)]), dB, float32, on
         audio's device
     """
-    from . import core
-
     device = audio.device
-    hop_length = sample_rate // 100 if hop_length is None else hop_length
-    audio = audio.detach()
-    if audio.dim() == 2 and audio.size(0) > 1:
-        audio = audio.mean(dim=0, keepdim=True)
-    audio = audio.reshape(1, -1)
-    if sample_rate != SAMPLE_RATE:
-        audio = core.resample(audio, sample_rate)
-        hop_length = int(hop_length * SAMPLE_RATE / sample_rate)
+    audio, hop_length = framing.at_model_rate(
+        framing.mono(audio), sample_rate, hop_length)
 
     signal = audio[0].double().cpu()
     if pad:

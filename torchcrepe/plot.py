@@ -5,6 +5,7 @@ Needs matplotlib (the optional `plot` extra); nothing else in torchcrepe does.
 import numpy as np
 import torch
 
+from . import framing
 from .constants import SAMPLE_RATE
 
 
@@ -36,7 +37,7 @@ def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
         times (numpy.ndarray [shape=(frames,)]): frame centres, seconds
         pitch, periodicity (torch.tensor [shape=(1, frames)])
         voiced (numpy.ndarray [shape=(frames,)], bool)
-        options (core.Settings): the fmin, fmax, model and decoder used
+        options (pipeline.Settings): the fmin, fmax, model and decoder used
     """
     if not available():
         raise ValueError(INSTALL_HINT)
@@ -115,14 +116,9 @@ def _frequency_limits(frequency, fmin, fmax):
 
 def _spectrogram(audio, sample_rate, top_frequency):
     """(column times s, bin frequencies Hz, level dB) of the mono input"""
-    from . import core
-
-    audio = audio.detach().float().cpu()
-    if audio.dim() == 2 and audio.size(0) > 1:
-        audio = audio.mean(dim=0, keepdim=True)
-    audio = audio.reshape(1, -1)
+    audio = framing.mono(audio.float().cpu())
     if sample_rate != SAMPLE_RATE:
-        audio = core.resample(audio, sample_rate)
+        audio = framing.resample(audio, sample_rate)
     signal = audio[0]
 
     size = 2048  # 7.8 Hz bins: fine enough for low voices

@@ -1,26 +1,31 @@
 """backend='onnx': the network exported to ONNX, run by onnxruntime.
 
-Framing, normalisation and decoding are the same code as with PyTorch;
-only `infer` changes. The session is built once per capacity and output
-from the bundled weights (exported in memory, about a second), or from an
-exported file given to `session`.
+Framing, normalisation, the fixed blocks (network.in_blocks) and decoding
+are the same code as with PyTorch; only the call on one block changes.
+The session is built once per capacity and output from the bundled weights
+(exported in memory, about a second), or from an exported file given to
+`session`.
 """
 import os
+import threading
 
-import numpy as np
 import torch
 
 from . import export
-from .constants import WINDOW_SIZE
 from .model import check_capacity
+from .utils import choice, require
 
 
-# Frames per onnxruntime call. Fixed, like core.BLOCK_SIZE, so that the
-# last block is padded and no number depends on the batch size; memory
-# stays at one block's activations.
-BLOCK_SIZE = 64
+class Sessions(dict):
+    """The one cache of onnxruntime sessions: (capacity, output) -> session;
+    a lock makes building one safe from several threads"""
 
-_sessions = {}
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.RLock()
+
+
+SESSIONS = Sessions()
 
 
 def session(capacity, output='probabilities', path=None):
@@ -34,11 +39,18 @@ def session(capacity, output='probabilities', path=None):
             exports the bundled weights in memory on first use
     """
     check_capacity(capacity, 'capacity')
-    export._choice(output, export.OUTPUTS, 'output')
-    onnxruntime = export._require('onnxruntime', "backend='onnx'")
+    choice(output, export.OUTPUTS, 'output')
+    onnxruntime = require('onnxruntime', "backend='onnx'", 'export')
     key = (capacity, output)
-    if path is None and key in _sessions:
-        return _sessions[key]
+    with SESSIONS.lock:
+        if path is None and key in SESSIONS:
+            return SESSIONS[key]
+        SESSIONS[key] = _build(onnxruntime, capacity, output, path)
+        return SESSIONS[key]
+
+
+def _build(onnxruntime, capacity, output, path):
+    """A new session from the bundled weights or an .onnx file"""
     if path is None:
         model = export.onnx_model(capacity, output).SerializeToString()
     else:
@@ -47,17 +59,17 @@ def session(capacity, output='probabilities', path=None):
             raise FileNotFoundError(f'ONNX file {model!r} does not exist')
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only
-    _sessions[key] = onnxruntime.InferenceSession(
+    runner = onnxruntime.InferenceSession(
         model, options, providers=['CPUExecutionProvider'])
-    _check(_sessions[key], capacity, output, path)
-    return _sessions[key]
+    _check(runner, capacity, output, path)
+    return runner
 
 
-def infer(frames, capacity, embed=False):
-    """core.infer for backend='onnx'
+def run(block, capacity, embed=False):
+    """One onnxruntime call on a block of normalised frames
 
     Arguments
-        frames (torch.tensor [shape=(frames, 1024)]), normalised, on the CPU
+        block (torch.tensor [shape=(frames, 1024)]), on the CPU
         capacity (str)
         embed (bool)
 
@@ -66,19 +78,9 @@ def infer(frames, capacity, embed=False):
         OR embedding (torch.tensor [shape=(frames, C5, 8, 1)]), float32
     """
     output = 'embedding' if embed else 'probabilities'
-    runner = session(capacity, output)
-    frames = frames.detach().to('cpu', torch.float32).numpy()
-    count = frames.shape[0]
-    outputs = []
-    for start in range(0, max(count, 1), BLOCK_SIZE):
-        block = frames[start:start + BLOCK_SIZE]
-        size = block.shape[0]
-        if size < BLOCK_SIZE:
-            block = np.concatenate(
-                [block, np.zeros((BLOCK_SIZE - size, WINDOW_SIZE), np.float32)])
-        result = runner.run([output], {export.INPUT: block})[0]
-        outputs.append(result[:size])
-    result = torch.from_numpy(np.concatenate(outputs))
+    block = block.to('cpu', torch.float32).numpy()
+    result = torch.from_numpy(
+        session(capacity, output).run([output], {export.INPUT: block})[0])
     if embed:
         # (frames, 32, E) -> the network's (frames, C5, 8, 1)
         return result.reshape(result.shape[0], -1, 8, 1)

@@ -24,10 +24,12 @@ import warnings
 
 import torch
 
-from .. import load
+from .. import constants, weights
 from ..constants import (CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS, SAMPLE_RATE,
                          WINDOW_SIZE)
+from ..files import staged
 from ..model import Crepe, block, check_capacity, embedding_size, kernel_taps
+from ..utils import choice, require
 
 
 __all__ = ['CONTRACT', 'FORMATS', 'OUTPUTS', 'PRECISIONS', 'coreml',
@@ -36,7 +38,8 @@ __all__ = ['CONTRACT', 'FORMATS', 'OUTPUTS', 'PRECISIONS', 'coreml',
 
 FORMATS = {'onnx': '.onnx', 'coreml': '.mlpackage'}
 OUTPUTS = ('probabilities', 'embedding')
-PRECISIONS = ('float32', 'float16')
+# Core ML computes in float32 or float16; it has no bfloat16
+PRECISIONS = tuple(name for name in constants.PRECISIONS if name != 'bfloat16')
 INPUT = 'frames'
 
 # ONNX opset of the exported graphs: the oldest that torch's exporter
@@ -87,10 +90,10 @@ class Network(Crepe):
     """
 
     def __init__(self, capacity, output='probabilities'):
-        with torch.random.fork_rng(devices=[]):  # as load.crepe
+        with torch.random.fork_rng(devices=[]):  # as weights.crepe
             super().__init__(check_capacity(capacity, 'capacity'))
-        self.output = _choice(output, OUTPUTS, 'output')
-        self.load_state_dict(load.state_dict(capacity))
+        self.output = choice(output, OUTPUTS, 'output')
+        self.load_state_dict(weights.state_dict(capacity))
         for index in range(1, 7):
             conv = getattr(self, f'conv{index}')
             conv.weight = torch.nn.Parameter(
@@ -118,21 +121,19 @@ def network(capacity, output='probabilities'):
 def output_shape(capacity, output='probabilities'):
     """Shape of one frame's output: (360,) or (32, E)"""
     check_capacity(capacity, 'capacity')
-    if _choice(output, OUTPUTS, 'output') == 'embedding':
+    if choice(output, OUTPUTS, 'output') == 'embedding':
         return (32, embedding_size(capacity))
     return (PITCH_BINS,)
 
 
 def metadata(capacity, output='probabilities'):
     """String metadata written into exported files"""
-    from .. import __version__
-
     check_capacity(capacity, 'capacity')
     shape = ', '.join(str(size) for size in output_shape(capacity, output))
     return {'capacity': capacity,
             'output': f'{output} float32 (batch, {shape})',
             'input': f'{INPUT} float32 (batch, {WINDOW_SIZE})',
-            'torchcrepe_version': __version__,
+            'torchcrepe_version': constants.__version__,
             **CONTRACT}
 
 
@@ -160,7 +161,6 @@ def onnx(capacity, path, output='probabilities', opset=ONNX_OPSET):
         raise ValueError(f'opset must be an integer of at least {ONNX_OPSET}; got {opset!r}')
     model = onnx_model(capacity, output, opset)
     onnx_.checker.check_model(model)
-    from ..files import staged
     with staged([path]) as (temporary,):
         onnx_.save(model, temporary)
     return path
@@ -168,8 +168,8 @@ def onnx(capacity, path, output='probabilities', opset=ONNX_OPSET):
 
 def onnx_model(capacity, output='probabilities', opset=ONNX_OPSET):
     """The ONNX ModelProto of a capacity's network, with metadata"""
-    _require('onnx', 'ONNX export')
-    _require('onnxscript', 'ONNX export')
+    require('onnx', 'ONNX export', 'export')
+    require('onnxscript', 'ONNX export', 'export')
     module = network(capacity, output)
     batch = torch.export.Dim('batch', min=1, max=1 << 20)
     with torch.no_grad(), _quiet('torch.onnx'):
@@ -211,7 +211,7 @@ def coreml(capacity, path, output='probabilities', precision='float32',
     """
     path = os.fspath(path)
     _check(capacity, output, path, 'coreml')
-    _choice(precision, PRECISIONS, 'precision')
+    choice(precision, PRECISIONS, 'precision')
     low, high = batch_range
     if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
         raise ValueError(
@@ -272,7 +272,7 @@ def coreml_model(capacity, output='probabilities', precision='float32',
 def _check(capacity, output, path, format_):
     """Check the arguments before any work; returns the format's module"""
     check_capacity(capacity, 'capacity')
-    _choice(output, OUTPUTS, 'output')
+    choice(output, OUTPUTS, 'output')
     suffix = FORMATS[format_]
     if not path.lower().endswith(suffix):
         raise ValueError(f'path must end in {suffix} for {format_}; got {path!r}')
@@ -280,34 +280,15 @@ def _check(capacity, output, path, format_):
     if not os.path.isdir(directory):
         raise ValueError(f'path {path!r}: directory {directory!r} does not exist')
     if format_ == 'onnx':
-        _require('onnxscript', 'ONNX export')
-        return _require('onnx', 'ONNX export')
+        require('onnxscript', 'ONNX export', 'export')
+        return require('onnx', 'ONNX export', 'export')
     return _coremltools()
-
-
-def _choice(value, allowed, argument):
-    if value not in allowed:
-        names = ', '.join(repr(name) for name in allowed)
-        raise ValueError(f'{argument} must be one of {names}; got {value!r}')
-    return value
 
 
 def _coremltools():
     """coremltools, without its import-time notes about macOS-only parts"""
     with _quiet('coremltools'):
-        return _require('coremltools', 'Core ML export')
-
-
-def _require(module, purpose):
-    """Import an optional dependency or say how to install it"""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(
-            f'{purpose} needs the {module} package: '
-            "pip install 'torchcrepe[export]'") from None
+        return require('coremltools', 'Core ML export', 'export')
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ import os
 import sys
 
 from . import BATCH_RANGE, FORMATS, ONNX_OPSET, OUTPUTS, PRECISIONS, coreml, onnx
-from .. import checks
+from ..utils import command_line
 from ..model import CAPACITIES
 
 
@@ -50,7 +50,7 @@ def parser():
 
 def main(argv=None):
     """Run the command line; returns the exit status"""
-    args, jobs = checks.command_line(parser(), plan, argv)
+    args, jobs = command_line(parser(), plan, argv)
 
     for capacity, path, precision in jobs:
         try:

@@ -1,0 +1,52 @@
+import json
+
+import pytest
+import torch
+
+import torchcrepe
+from torchcrepe import outputs, pipeline
+
+from .signals import tone, write_wav
+
+
+def test_metadata_records_the_settings():
+    options = pipeline.settings(model='small', decoder='weighted_viterbi', fmax=1000.)
+    metadata = outputs.metadata(options, 44100, .3)
+    assert metadata['model'] == 'small' and metadata['decoder'] == 'weighted_viterbi'
+    assert metadata['hop_seconds'] == 160 / 16000  # 441 samples at 44.1 kHz
+    assert metadata['voicing_threshold'] == .3
+    assert metadata['torchcrepe'] == torchcrepe.__version__
+    json.dumps(metadata)
+
+
+def test_run_goes_on_after_a_failure_when_asked():
+    done, reported = [], []
+
+    def work(name, value):
+        if value < 0:
+            raise ValueError(f'{name} is negative')
+        done.append(name)
+    jobs = [('a', 1), ('b', -1), ('c', 2)]
+    options = pipeline.settings()
+    failures = outputs.run(jobs, work, options, fail_fast=False,
+                           report=lambda name, error: reported.append(name))
+    assert done == ['a', 'c'] and reported == ['b']
+    assert [(name, str(error)) for name, error in failures] == [('b', 'b is negative')]
+    with pytest.raises(ValueError, match='b is negative'):
+        outputs.run(jobs, work, options)
+
+
+def test_predict_files_writes_every_output_of_a_file(tmp_path):
+    path = tmp_path / 'a.wav'
+    write_wav(path, tone(250, .5).numpy()[0], 16000)
+    options = pipeline.settings(model='tiny', decoder='weighted_argmax')
+    failures = outputs.predict_files(
+        [path, tmp_path / 'missing.wav'], [tmp_path / 'a.csv', tmp_path / 'm.csv'],
+        [tmp_path / 'a.npy', None], options, fail_fast=False)
+    assert [str(name) for name, _ in failures] == [str(tmp_path / 'missing.wav')]
+    assert (tmp_path / 'a.csv').exists() and (tmp_path / 'a.npy').exists()
+    assert not (tmp_path / 'm.csv').exists()
+    pitch = torchcrepe.predict_from_file(path, model='tiny', decoder=torchcrepe.decode.weighted_argmax)
+    rows = (tmp_path / 'a.csv').read_text().splitlines()[1:]
+    assert len(rows) == pitch.size(1)
+    assert abs(float(rows[20].split(',')[1]) - float(pitch[0, 20])) < 1e-3

@@ -1,0 +1,124 @@
+"""Results to files: the settings recorded with them, one multi-file runner.
+
+Every output of one audio file is written to a temporary file and all are
+renamed together once complete (files.staged), so a failure leaves no
+partial output and keeps existing files.
+"""
+import tqdm
+
+from . import files, framing, load, pipeline
+from .constants import SAMPLE_RATE, VOICING_THRESHOLD, __version__
+
+
+def describe(path):
+    """How messages name an audio file"""
+    return f'audio file {str(path)!r}'
+
+
+def metadata(options, sample_rate, voicing_threshold):
+    """The settings recorded in .json outputs: a dict of plain values"""
+    return {
+        'torchcrepe': __version__,
+        'model': options.model,
+        'decoder': getattr(options.decoder, '__name__', str(options.decoder)),
+        'fmin': options.fmin,
+        'fmax': options.fmax,
+        'sample_rate': sample_rate,
+        'hop_seconds': framing.model_hop(sample_rate, options.hop_length)
+        / SAMPLE_RATE,
+        'pad': options.pad,
+        'precision': options.precision,
+        'backend': options.backend,
+        'voicing_threshold': voicing_threshold}
+
+
+def run(jobs, work, options, fail_fast=True, report=None):
+    """Call `work(*job)` for each job, one after the other
+
+    Arguments
+        jobs (list of tuples): each starts with the audio file
+        work (callable): does one job, raising on failure
+        options (pipeline.Settings): whether to show progress
+        fail_fast (bool): re-raise the first failure; otherwise pass it to
+            `report(audio_file, error)` and go on
+
+    Returns
+        the list of (audio_file, error) that failed
+    """
+    failures = []
+    for job in tqdm.tqdm(jobs, desc='torchcrepe', unit='file',
+                         dynamic_ncols=True,
+                         disable=not options.progress or len(jobs) < 2):
+        try:
+            work(*job)
+        except (ValueError, OSError, RuntimeError) as error:
+            if fail_fast:
+                raise
+            failures.append((job[0], error))
+            if report is not None:
+                report(job[0], error)
+    return failures
+
+
+def predict_files(audio_files, pitch_files, periodicity_files, options,
+                  plot_files=None, voicing_threshold=VOICING_THRESHOLD,
+                  fail_fast=True, report=None):
+    """Track each file and write its outputs (None skips one); the model is
+    loaded once. Failures as in `run`."""
+    plot_files = plot_files or [None] * len(audio_files)
+    periodicity_files = periodicity_files or [None] * len(audio_files)
+
+    def work(audio_file, pitch_file, periodicity_file, plot_file):
+        audio, sample_rate = load.audio(audio_file)
+        pitch, periodicity = pipeline.track(
+            audio, sample_rate, options, describe(audio_file))
+        write_track(audio, sample_rate, pitch, periodicity, options,
+                    voicing_threshold, [pitch_file, periodicity_file, plot_file])
+
+    jobs = list(zip(audio_files, pitch_files, periodicity_files, plot_files))
+    return run(jobs, work, options, fail_fast, report)
+
+
+def embed_files(audio_files, output_files, options, fail_fast=True,
+                report=None):
+    """Embed each file and save it (.npy or torch.save); failures as in
+    `run`"""
+    def work(audio_file, output_file):
+        audio, sample_rate = load.audio(audio_file)
+        embedding = pipeline.embedding(audio, sample_rate, options,
+                                       describe(audio_file))
+        with files.staged([output_file]) as (target,):
+            files.save_tensor(embedding, output_file, target)
+
+    return run(list(zip(audio_files, output_files)), work, options,
+               fail_fast, report)
+
+
+def write_track(audio, sample_rate, pitch, periodicity, options,
+                voicing_threshold, paths):
+    """Write [pitch, periodicity, plot] files (None to skip) together
+
+    Arguments
+        audio (torch.tensor [shape=(channels, time)]): for the plot
+        sample_rate (int), Hz
+        pitch, periodicity (torch.tensor [shape=(1, frames)])
+        options (pipeline.Settings)
+        voicing_threshold (float): periodicity below which .csv/.json and
+            the plot leave a frame unvoiced
+        paths (list of 3 str or None)
+    """
+    hop = framing.model_hop(sample_rate, options.hop_length)
+    times = framing.frame_times(pitch.size(-1), hop, options.pad)
+    voiced = (periodicity >= voicing_threshold).cpu().numpy().reshape(-1)
+    settings = metadata(options, sample_rate, voicing_threshold)
+    wanted = [(kind, path) for kind, path in
+              zip(('pitch', 'periodicity', 'plot'), paths) if path is not None]
+    with files.staged([path for _, path in wanted]) as targets:
+        for (kind, path), target in zip(wanted, targets):
+            if kind == 'plot':
+                from . import plot
+                plot.save(target, audio, sample_rate, times, pitch,
+                          periodicity, voiced, options)
+            else:
+                files.save_track(kind, path, pitch, periodicity, times,
+                                 voiced, settings, target)
