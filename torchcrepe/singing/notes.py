@@ -18,6 +18,9 @@ track.TREND_CUTOFF Hz, so vibrato is gone and glides and drift remain):
    rules 1-3 on the pitch low-passed at track.FAST_CUTOFF Hz instead, so
    that short notes in a fast legato run are not blurred together; its
    outer onset and offset stay.
+6. A note's pitch is the mean of its held voiced frames (those within
+   OUTLIER semitones of the trend's level), so a decoder's dither averages
+   out.
 5. A phrase without any held level (a sweep) is one note marked as a glide.
    Vibrato never splits a note (the trend does not follow it), nor does a
    glide (it is a transition, not a held level). Phrases shorter than
@@ -34,12 +37,17 @@ import numpy as np
 from . import track as tracks
 from . import vibrato
 
-# Semitones between consecutive held levels that start a new note
-SPLIT = 1.
+# Semitones between consecutive held levels of the trend that start a new
+# note: a semitone step measures at least 0.75 on the trend of a note held
+# only 0.2 s, which the filter blurs towards its neighbours
+SPLIT = .75
 # Seconds a level must be held to count (and the shortest note)
 MIN_HOLD = .08
 # Semitones per second: a trend moving faster is gliding, not held
 GLIDE_SPEED = 2.
+# Semitones from the trend's level beyond which a frame is left out of a
+# note's pitch (an octave error, a crack)
+OUTLIER = .5
 
 NOTE_NAMES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')
 
@@ -55,9 +63,8 @@ class Note:
     """One sung note
 
     onset, offset (float): seconds
-    midi (float): fractional MIDI number under the tuning reference (the
-        trend's mean over the held frames, so vibrato is averaged out;
-        vibrato.analyse sets it to the vibrato's centre)
+    midi (float): fractional MIDI number under the tuning reference (rule
+        6; vibrato.analyse sets it to the vibrato's centre)
     glide (bool): no level was held (a sweep); left out of intonation
     first, last (int): frames [first, last) of the track it covers
     held (numpy.ndarray [shape=(last - first,)], bool): its held frames
@@ -91,8 +98,9 @@ class Note:
         return self.offset - self.onset
 
 
-def segment(track):
-    """The notes of a tracks.Track, in time order (a list of Note)"""
+def segment(track, window_seconds=vibrato.TRACKER_WINDOW):
+    """The notes of a tracks.Track, in time order (a list of Note);
+    window_seconds as vibrato.detect's, for rule 4"""
     notes = []
     times = track.times()
     for first, last in tracks.phrases(track.voiced, track.hop):
@@ -102,15 +110,28 @@ def segment(track):
         slow = tracks.trend(midi, track.hop)
         found = _phrase_notes(slow, track.voiced[first:last], first, times,
                               track.hop)
-        notes += _split_again(found, track, times)
+        notes += _split_again(found, track, times, window_seconds)
+    for note in notes:
+        note.midi = level(note, track)
     return notes
 
 
-def _split_again(found, track, times):
+def level(note, track):
+    """A note's pitch: the mean of its held voiced frames within OUTLIER
+    semitones of the trend's level. The mean, not a median, so that a
+    decoder's 20-cent steps average out rather than pull to a step"""
+    if note.glide:
+        return note.midi
+    midi = track.midi[note.first:note.last][note.held]
+    kept = midi[np.abs(midi - note.midi) <= OUTLIER]
+    return float(kept.mean()) if len(kept) else note.midi
+
+
+def _split_again(found, track, times, window_seconds):
     """Rule 4: consecutive notes without vibrato split on the sharper trend"""
     result, block = [], []
     for index, note in enumerate(found + [None]):
-        if note is not None and not vibrato.has_vibrato(note, track):
+        if note is not None and not vibrato.has_vibrato(note, track, window_seconds):
             block.append(note)
             continue
         if block:

@@ -51,7 +51,8 @@ class Report:
 
 
 def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
-            start=0., voicing_threshold=tracks.VOICING_THRESHOLD, duration=None):
+            start=0., voicing_threshold=tracks.VOICING_THRESHOLD, duration=None,
+            window_seconds=vibrato.TRACKER_WINDOW):
     """Notes, vibrato and intonation figures of a pitch track
 
     Arguments
@@ -72,6 +73,9 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
             periodicity below it is unvoiced
         duration (float or None)
             seconds of audio, to check hop_seconds against the frame count
+        window_seconds (float)
+            the pitch tracker's averaging window, by which vibrato extent is
+            corrected (vibrato.py); 0 for a tracker that does not average
 
     Returns
         Report. An all-unvoiced or too short track gives a Report with no
@@ -81,13 +85,15 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
     """
     estimate = isinstance(tuning, str) and tuning == 'estimate'
     reference = intonation.check_reference(reference)
+    vibrato.window_response(5., window_seconds)  # checks it
     track = tracks.prepare(pitch, periodicity, hop_seconds,
                            440. if estimate else tuning, start,
                            voicing_threshold, duration)
     if estimate:
-        tuning = intonation.estimate_tuning(notes_.segment(track))
+        tuning = intonation.estimate_tuning(notes_.segment(track, window_seconds))
         track = track._replace(midi=track.midi - 12 * np.log2(tuning / 440.))
-    found = vibrato.analyse(notes_.segment(track), track)
+    found = vibrato.analyse(notes_.segment(track, window_seconds), track,
+                            window_seconds)
     message = None
     if not track.voiced.any():
         message = NO_VOICE

@@ -160,7 +160,7 @@ def phrases(voiced, hop):
     """(first, last + 1) frame of each run of voiced frames, short gaps bridged"""
     gap = int(round(MAX_GAP / hop))
     filled = ndimage.binary_closing(
-        np.pad(voiced, gap + 1), np.ones(2 * gap + 1, bool))[gap + 1:-gap - 1] \
+        np.pad(voiced, gap + 1), np.ones(gap + 1, bool))[gap + 1:-gap - 1] \
         if gap > 0 else voiced
     filled = filled | voiced
     edges = np.flatnonzero(np.diff(np.concatenate([[0], filled.astype(int), [0]])))

@@ -124,12 +124,12 @@ def fitted_span(note, hop):
     return slice(start + trim, stop - trim)
 
 
-def has_vibrato(note, track):
+def has_vibrato(note, track, window_seconds=TRACKER_WINDOW):
     """Whether a note (notes.Note) holds vibrato by the rules above"""
     if note.glide or not note.held.any():
         return False
     curve = detrended(track, note.first, note.last)[fitted_span(note, track.hop)]
-    return detect(curve, track.hop) is not None
+    return detect(curve, track.hop, window_seconds) is not None
 
 
 def detrended(track, first, last):
