@@ -58,9 +58,6 @@ def test_steady_notes_and_glides_have_no_vibrato():
     assert abs(notes[1].drift - 60) < 10
 
 
-@pytest.mark.xfail(strict=True, reason='known defect: in a legato run the '
-                   'trend blurs a 0.3 s note into its neighbour (63 then 62 '
-                   'merge); the split rule is unfinished')
 def test_legato_steps_split_and_vibrato_does_not():
     # 0.3 s notes a semitone and more apart split; 150-cent vibrato at 4 Hz
     # (1.5 semitones either way for 67 ms a half-cycle) does not
@@ -71,6 +68,67 @@ def test_legato_steps_split_and_vibrato_does_not():
     assert [round(note.midi) for note in notes] == [60, 61, 63, 62, 55]
     assert np.allclose([note.onset for note in notes[:4]], [.1, .4, .7, 1.], atol=.03)
     assert notes[4].vibrato is not None and len(notes) == 5
+
+
+def neighbour(held, slide):
+    """60 for 0.4 s, 61 held `held` s, 60 for 0.4 s, joined by raised-cosine
+    slides of `slide` s (0: steps)"""
+    def shape(t):
+        midi = np.full(len(t), 60.)
+        for edge, sign in ((.4 + slide / 2, 1), (.4 + 1.5 * slide + held, -1)):
+            position = np.clip((t - edge + slide / 2) / max(slide, 1e-9), 0, 1)
+            midi += sign * (.5 - .5 * np.cos(np.pi * position))
+        return midi
+    return [(.1, None), (.8 + held + 2 * slide, shape), (.1, None)]
+
+
+@pytest.mark.parametrize('held, slide', [(.08, .05), (.12, 0.), (.3, .05), (.3, 0.)])
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_a_semitone_held_briefly_splits(held, slide, seed):
+    notes = singing.analyse(track(neighbour(held, slide), seed), None, HOP).notes
+    assert [round(note.midi) for note in notes] == [60, 61, 60]
+    assert abs(notes[1].duration - held - slide) < .03
+
+
+@pytest.mark.parametrize('rate', [3.5, 4., 6., 8.])
+@pytest.mark.parametrize('cents', [10., 20., 40., 80., 150.])
+def test_vibrato_never_splits(rate, cents):
+    pitch = track([(.1, None), (1.2, vibrato(60.3, rate, cents, phase=rate)), (.1, None)],
+                  seed=int(cents))
+    (note,) = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    # 3.5 Hz is the edge of vibrato.RATE_RANGE: one note, with or without
+    assert not note.glide and (note.vibrato is not None or rate < 4)
+
+
+@pytest.mark.parametrize('width, seconds', [(2, .1), (2, .5), (7, .3), (12, .6), (-5, .2)])
+def test_portamento_between_held_notes(width, seconds):
+    # A raised-cosine slide between two notes held 0.35 s: two notes meeting
+    # at the middle of the slide, never a third
+    def shape(t):
+        position = np.clip((t - .35) / seconds, 0, 1)
+        return 62 + width * (.5 - .5 * np.cos(np.pi * position))
+    pitch = track([(.1, None), (.7 + seconds, shape), (.1, None)], seed=abs(width))
+    notes = singing.analyse(pitch, None, HOP).notes
+    assert [round(note.midi) for note in notes] == [62, 62 + width]
+    assert abs(notes[1].onset - (.45 + seconds / 2)) < .03
+
+
+def test_portamento_into_silence_is_a_glide_of_its_own():
+    # As the bundled example's E4: 20-cent vibrato held 0.5 s, then a
+    # 0.75 s portamento 7 semitones down that ends in silence
+    def shape(t):
+        position = np.clip((t - .5) / .75, 0, 1)
+        return 64 + .2 * np.sin(2 * np.pi * 5.5 * t) - 7 * (.5 - .5 * np.cos(np.pi * position))
+    pitch = track([(.1, None), (1.25, shape), (.1, None)])
+    notes = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert [note.glide for note in notes] == [False, True]
+    assert abs(notes[0].offset - .6) < .05 and abs(notes[0].midi - 64) < .03
+    assert abs(notes[0].vibrato.rate_hz - 5.5) < .2
+    assert abs(notes[0].vibrato.extent_cents - 20) < 5
+    # A short fall-off stays with its note
+    short = track([(.1, None), (.6, lambda t: 64 - 2 * np.clip(t - .45, 0, None) / .15),
+                   (.1, None)])
+    assert len(singing.analyse(short, None, HOP).notes) == 1
 
 
 def test_kpis_against_truth():

@@ -1,50 +1,72 @@
 """Notes from a pitch track: where each starts and ends, and its pitch.
 
-The rule, on the trend of each phrase (a run of voiced frames, gaps up to
-track.MAX_GAP bridged; the trend is the pitch low-passed at
-track.TREND_CUTOFF Hz, so vibrato is gone and glides and drift remain):
+A phrase is a run of voiced frames (gaps up to track.MAX_GAP bridged). Each
+phrase's pitch, median filtered (track.smooth), is low-passed twice: the
+*slow trend*, low-passed at track.TREND_CUTOFF Hz (vibrato gone; glides
+and drift remain), and the *fast trend*, smoothed over track.FAST_SIGMA
+seconds (it follows a step within about 25 ms, and follows vibrato too).
 
-1. A frame is *held* when the trend moves slower than GLIDE_SPEED semitones
-   per second; a run of held frames lasting MIN_HOLD seconds or more is a
-   held level, at the trend's mean over the run.
+1. A frame of a trend is *held* when the trend moves slower than
+   GLIDE_SPEED semitones per second; a run of held frames is a *held
+   level*, at the trend's mean over the run, when it lasts MIN_STEADY
+   seconds or more on the fast trend, MIN_HOLD on the slow one (the fast
+   trend blurs 25-30 ms of a held level at each step: a semitone held 80 ms
+   between two 50 ms slides, or a 120 ms note between two instant steps,
+   splits; tests/test_singing.py). Held levels come from the fast trend first: they are sharp,
+   so short notes of a fast legato run keep their own levels. Vibrato
+   never makes one that could split a note: to stay under GLIDE_SPEED for
+   MIN_STEADY, a vibrato at 3.5 Hz or faster must be narrower than +-20
+   cents, and then its levels are less than SPLIT apart. The slow trend's
+   held runs add the levels of vibrato notes: a slow run counts only where
+   fast levels cover less than half of it, and then only its frames outside
+   them (pieces of MIN_HOLD or more), so that the slow trend's blur of short
+   steady notes never decides.
 2. Consecutive held levels less than SPLIT semitones apart belong to one
    note (drift, a scoop, a dip). A level SPLIT or more away from the one
    before starts a new note: a change of a semitone or more held for at
-   least 80 ms.
+   least 80 ms always does, after a step, a slide or a portamento. A change
+   slower than GLIDE_SPEED throughout is drift, held all along: it does not
+   split (a semitone sung as a one-second glide stays one note).
 3. Two notes meet where the trend crosses halfway between their levels
-   (for a step or a symmetric slide, the middle of the transition); an
-   unvoiced gap between them ends one note and starts the next instead.
-4. A note found so that has no vibrato (vibrato.detect) is split again by
-   rules 1-3 on the pitch low-passed at track.FAST_CUTOFF Hz instead, so
-   that short notes in a fast legato run are not blurred together; its
-   outer onset and offset stay.
-6. A note's pitch is the mean of its held voiced frames (those within
-   OUTLIER semitones of the trend's level), so a decoder's dither averages
-   out.
+   (the fast trend between two fast levels, else the slow trend: for a
+   step or a symmetric slide, the middle of the transition); an unvoiced
+   gap between them ends one note and starts the next instead.
+4. The part of a phrase before its first held level, or after its last,
+   is a glide note of its own when it lasts MIN_GLIDE seconds or more and
+   its mean pitch (fast trend) is SPLIT semitones or more away from that
+   level (a portamento into or out of silence). A shorter scoop or
+   fall-off, or the ends of a vibrato, stay with the note.
 5. A phrase without any held level (a sweep) is one note marked as a glide.
-   Vibrato never splits a note (the trend does not follow it), nor does a
-   glide (it is a transition, not a held level). Phrases shorter than
-   MIN_HOLD are not notes.
+   Vibrato never splits a note (rule 1), nor does a glide between two
+   levels less than SPLIT apart (it is a transition, not a held level).
+   Phrases shorter than MIN_HOLD are not notes.
+6. A note's pitch is the mean of its held voiced frames (those within
+   OUTLIER semitones of its level), so a decoder's dither averages out.
 
 Times are seconds; a note spans from half a hop before its first frame to
 half a hop after its last, or to the crossing point of rule 3.
 """
 import dataclasses
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from . import track as tracks
-from . import vibrato
 
-# Semitones between consecutive held levels of the trend that start a new
-# note: a semitone step measures at least 0.75 on the trend of a note held
-# only 0.2 s, which the filter blurs towards its neighbours
+# Semitones between consecutive held levels that start a new note (rule
+# 2): below a semitone so that a semitone step still splits when a level's
+# mean is pulled towards its neighbour by the trend filter
 SPLIT = .75
 # Seconds a level must be held to count (and the shortest note)
 MIN_HOLD = .08
+# Seconds a level of the fast trend must be held to count: shorter than
+# MIN_HOLD as the fast trend's smoothing blurs each side of a step
+MIN_STEADY = .05
 # Semitones per second: a trend moving faster is gliding, not held
 GLIDE_SPEED = 2.
+# Seconds an unheld edge of a phrase must last to be a glide note (rule 4):
+# longer than a scoop into a note or a fall-off at its end
+MIN_GLIDE = .2
 # Semitones from the trend's level beyond which a frame is left out of a
 # note's pitch (an octave error, a crack)
 OUTLIER = .5
@@ -98,19 +120,18 @@ class Note:
         return self.offset - self.onset
 
 
-def segment(track, window_seconds=vibrato.TRACKER_WINDOW):
-    """The notes of a tracks.Track, in time order (a list of Note);
-    window_seconds as vibrato.detect's, for rule 4"""
+def segment(track):
+    """The notes of a tracks.Track, in time order (a list of Note)"""
     notes = []
     times = track.times()
     for first, last in tracks.phrases(track.voiced, track.hop):
         if (last - first) * track.hop < MIN_HOLD:
             continue
         midi = tracks.smooth(track.midi[first:last])
-        slow = tracks.trend(midi, track.hop)
-        found = _phrase_notes(slow, track.voiced[first:last], first, times,
-                              track.hop)
-        notes += _split_again(found, track, times, window_seconds)
+        notes += _phrase_notes(
+            tracks.trend(midi, track.hop),
+            tracks.fast_trend(midi, track.hop),
+            track.voiced[first:last], first, times, track.hop)
     for note in notes:
         note.midi = level(note, track)
     return notes
@@ -127,89 +148,112 @@ def level(note, track):
     return float(kept.mean()) if len(kept) else note.midi
 
 
-def _split_again(found, track, times, window_seconds):
-    """Rule 4: consecutive notes without vibrato split on the sharper trend"""
-    result, block = [], []
-    for index, note in enumerate(found + [None]):
-        if note is not None and not vibrato.has_vibrato(note, track, window_seconds):
-            block.append(note)
-            continue
-        if block:
-            parts = _phrase_notes(
-                tracks.trend(tracks.smooth(track.midi[block[0].first:block[-1].last]),
-                             track.hop, tracks.FAST_CUTOFF),
-                track.voiced[block[0].first:block[-1].last], block[0].first,
-                times, track.hop)
-            if sum(part.glide for part in parts) > sum(n.glide for n in block):
-                parts = block
-            # Boundaries with a vibrato note stay where the slow trend put them
-            if found[0] is not block[0]:
-                parts[0].onset = block[0].onset
-            if note is not None:
-                parts[-1].offset = block[-1].offset
-            result += parts
-            block = []
-        if note is not None:
-            result.append(note)
-    return result
+def held_runs(trend, hop, seconds=MIN_HOLD):
+    """(start, stop) of each run of held frames of a trend lasting
+    `seconds` or more, local indices"""
+    speed = np.abs(np.gradient(trend)) / hop if len(trend) > 1 else np.zeros(1)
+    return _runs(speed <= GLIDE_SPEED, _frames(seconds, hop))
 
 
-def held_runs(slow, hop):
-    """(start, stop) of each run of held frames of a trend, local indices"""
-    speed = np.abs(np.gradient(slow)) / hop if len(slow) > 1 else np.zeros(1)
-    held = speed <= GLIDE_SPEED
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], held.astype(int), [0]])))
-    minimum = int(np.ceil(MIN_HOLD / hop - 1e-9))
-    return [(start, stop) for start, stop in zip(edges[::2], edges[1::2])
+def _frames(seconds, hop):
+    return int(np.ceil(seconds / hop - 1e-9))
+
+
+def _runs(mask, minimum):
+    """(start, stop) of each run of True in a bool array, minimum long"""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [(int(start), int(stop)) for start, stop in zip(edges[::2], edges[1::2])
             if stop - start >= minimum]
 
 
-def _groups(slow, runs):
-    """Held runs grouped into notes by rule 2: lists of (start, stop)"""
+class Level(NamedTuple):
+    """A held level of a phrase: frames [start, stop), its MIDI value and
+    the trend it was held on (rule 3 cuts on it)"""
+    start: int
+    stop: int
+    value: float
+    trend: np.ndarray
+
+
+def levels(slow, fast, hop):
+    """The held levels of one phrase by rule 1, in time order"""
+    steady = np.zeros(len(fast), bool)
+    found = []
+    for start, stop in held_runs(fast, hop, MIN_STEADY):
+        steady[start:stop] = True
+        found.append(Level(start, stop, float(fast[start:stop].mean()), fast))
+    for start, stop in held_runs(slow, hop):
+        if steady[start:stop].mean() >= .5:
+            continue
+        for begin, end in _runs(~steady[start:stop], _frames(MIN_HOLD, hop)):
+            begin, end = start + begin, start + end
+            found.append(Level(begin, end, float(slow[begin:end].mean()), slow))
+    return sorted(found, key=lambda level_: level_.start)
+
+
+def _groups(found):
+    """Held levels grouped into notes by rule 2: a list of lists of Level"""
     groups = []
-    previous = None
-    for start, stop in runs:
-        level = slow[start:stop].mean()
-        if previous is None or abs(level - previous) >= SPLIT:
+    for index, level_ in enumerate(found):
+        if not index or abs(level_.value - found[index - 1].value) >= SPLIT:
             groups.append([])
-        groups[-1].append((start, stop))
-        previous = level
+        groups[-1].append(level_)
     return groups
 
 
-def _phrase_notes(slow, voiced, offset, times, hop):
+def _bounds(groups, slow, fast, hop):
+    """Fractional local frames where each note starts and stops (None for
+    the phrase's edges), and glide spans [first, last) by rules 3-4"""
+    cuts = [None]
+    for before, after in zip(groups, groups[1:]):
+        last, next_ = before[-1], after[0]
+        trend = last.trend if last.trend is next_.trend else slow
+        cuts.append(_crossing(trend, last.stop - 1, next_.start,
+                              (last.value + next_.value) / 2))
+    cuts.append(None)
+    glides = []
+    first, last = groups[0][0], groups[-1][-1]
+    if _is_glide(fast[:first.start], first.value, hop):
+        glides.append((0, first.start))
+        cuts[0] = first.start - .5
+    if _is_glide(fast[last.stop:], last.value, hop):
+        glides.append((last.stop, len(fast)))
+        cuts[-1] = last.stop - .5
+    return cuts, glides
+
+
+def _is_glide(edge, value, hop):
+    """Rule 4: whether an unheld edge of a phrase (its fast trend) is a
+    glide of its own. Its mean, not its extreme, must be SPLIT away: over
+    MIN_GLIDE seconds vibrato averages to within 0.25 of its extent"""
+    return len(edge) * hop >= MIN_GLIDE and abs(edge.mean() - value) >= SPLIT
+
+
+def _phrase_notes(slow, fast, voiced, offset, times, hop):
     """Notes of one phrase; `offset` is its first frame in the track"""
     length = len(slow)
-    runs = held_runs(slow, hop)
-    groups = _groups(slow, runs)
+    groups = _groups(levels(slow, fast, hop))
     if not groups:
-        held = np.zeros(length, bool)
-        return [_note(slow, voiced, held, 0, length, offset, times, hop,
-                      None, None, glide=True)]
-
-    # Rule 3: each boundary where the trend crosses between the levels
-    cuts = []
-    for before, after in zip(groups, groups[1:]):
-        low, high = before[-1][1], after[0][0]
-        level_before = slow[slice(*before[-1])].mean()
-        level_after = slow[slice(*after[0])].mean()
-        cuts.append(_crossing(slow, low - 1, high, (level_before + level_after) / 2))
-
-    notes = []
-    bounds = [0.] + cuts + [float(length)]
+        return [_note(slow, voiced, np.zeros(length, bool), None, 0, length,
+                      offset, times, hop, None, None)]
+    cuts, glides = _bounds(groups, slow, fast, hop)
+    notes = [_note(slow, voiced, np.zeros(stop - start, bool), None, start, stop,
+                   offset, times, hop, None, None) for start, stop in glides]
+    held_value = np.full(length, np.nan)
+    for level_ in (level_ for group in groups for level_ in group):
+        held_value[level_.start:level_.stop] = level_.trend[level_.start:level_.stop]
     for index, group in enumerate(groups):
-        start, stop = bounds[index], bounds[index + 1]
-        first = int(np.ceil(start)) if index else 0
-        last = int(np.floor(stop)) + 1 if index < len(groups) - 1 else length
-        last = min(last, length)
+        start, stop = cuts[index], cuts[index + 1]
+        first = 0 if start is None else int(np.ceil(start))
+        last = length if stop is None else min(int(np.floor(stop)) + 1, length)
         held = np.zeros(last - first, bool)
-        for run_start, run_stop in group:
-            held[max(run_start - first, 0):run_stop - first] = True
-        crossing_start = offset + start if index else None
-        crossing_stop = offset + stop if index < len(groups) - 1 else None
-        notes.append(_note(slow, voiced, held, first, last, offset, times, hop,
-                           crossing_start, crossing_stop, glide=False))
-    return notes
+        for level_ in group:
+            held[max(level_.start - first, 0):max(level_.stop - first, 0)] = True
+        held &= ~np.isnan(held_value[first:last])
+        notes.append(_note(slow, voiced, held, held_value, first, last, offset,
+                           times, hop, None if start is None else offset + start,
+                           None if stop is None else offset + stop))
+    return sorted(notes, key=lambda note: note.first)
 
 
 def _crossing(slow, low, high, level):
@@ -226,9 +270,10 @@ def _crossing(slow, low, high, level):
     return low + index + float(fraction)
 
 
-def _note(slow, voiced, held, first, last, offset, times, hop,
-          crossing_start, crossing_stop, glide):
-    """A Note over local frames [first, last) of a phrase"""
+def _note(slow, voiced, held, held_value, first, last, offset, times, hop,
+          crossing_start, crossing_stop):
+    """A Note over local frames [first, last) of a phrase; a glide when
+    held_value (the held levels' trend per frame, NaN elsewhere) is None"""
     sung = np.flatnonzero(voiced[first:last])
     start_time = times[offset + first + sung[0]] - hop / 2
     stop_time = times[offset + first + sung[-1]] + hop / 2
@@ -238,7 +283,8 @@ def _note(slow, voiced, held, first, last, offset, times, hop,
         start_time = max(start_time, times[0] + hop * crossing_start)
     if crossing_stop is not None:
         stop_time = min(stop_time, times[0] + hop * crossing_stop)
-    level = slow[first:last][held].mean() if held.any() else \
-        float(np.median(slow[first:last]))
-    return Note(float(start_time), float(stop_time), float(level), glide,
+    glide = held_value is None
+    level_ = float(np.median(slow[first:last])) if glide else \
+        float(held_value[first:last][held].mean())
+    return Note(float(start_time), float(stop_time), level_, glide,
                 offset + first, offset + last, held)

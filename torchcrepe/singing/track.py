@@ -35,10 +35,13 @@ MEDIAN_FRAMES = 5
 TREND_CUTOFF = 2.5
 TREND_ORDER = 4
 
-# Where a note has no vibrato, notes are split again on the pitch low-passed
-# at this frequency (Hz): sharp enough for 80 ms notes, smooth enough to
-# drop the decoders' frame-to-frame dither
-FAST_CUTOFF = 6.
+# The fast trend: pitch smoothed by a Gaussian of this standard deviation
+# (s). Sharp enough that a note held 80 ms between two steps reads as held
+# (notes.MIN_STEADY), smooth enough to drop the decoders' frame-to-frame
+# dither (after the median of MEDIAN_FRAMES); a Gaussian
+# because it does not ring: a 6 Hz Butterworth overshoots a semitone step
+# by over 10 % and would read as gliding for 100 ms after it
+FAST_SIGMA = .01
 
 REFERENCE_MIDI = 69  # A4
 
@@ -202,3 +205,12 @@ def trend(midi, hop, cutoff=TREND_CUTOFF):
         return midi.copy()
     padded = np.pad(midi, padding, mode='reflect')
     return signal.sosfiltfilt(sections, padded, padlen=0)[padding:-padding]
+
+
+def fast_trend(midi, hop):
+    """A phrase's pitch with dither removed but steps and vibrato kept
+
+    midi (numpy.ndarray [shape=(frames,)]): no NaN; hop in seconds.
+    Returns (frames,) MIDI, smoothed by a Gaussian of FAST_SIGMA seconds.
+    """
+    return ndimage.gaussian_filter1d(midi, FAST_SIGMA / hop, mode='nearest')

@@ -17,9 +17,10 @@ refined; the best fit gives
                   window of that length); window_seconds=0 turns this off
     fit           the share of the curve's variance the sinusoid explains
 
-Vibrato is present when the note holds at least MIN_CYCLES cycles at that
-rate, the rate is within RATE_RANGE, the extent at least MIN_EXTENT and the
-fit at least MIN_FIT. A steady note has no sinusoid to explain (fit near
+Vibrato is present when the note lasts at least MIN_CYCLES cycles at that
+rate (onset to offset: the fitted frames, EDGE shorter at each end, may
+hold fewer), the rate is within RATE_RANGE, the extent at least MIN_EXTENT
+and the fit at least MIN_FIT. A steady note has no sinusoid to explain (fit near
 0); a glide or drift lives in the trend, not in the curve.
 
 regularity: the curve is cut into cycles at its upward crossings of zero
@@ -92,7 +93,7 @@ def analyse(notes, track, window_seconds=TRACKER_WINDOW):
             continue
         span = fitted_span(note, track.hop)
         curve = detrended(track, note.first, note.last)[span]
-        found = detect(curve, track.hop, window_seconds)
+        found = detect(curve, track.hop, window_seconds, note.duration)
         pitch = 100 * tracks.fill_gaps(track.midi[note.first:note.last])
         if found is not None:
             rate, extent, share, (a, b, c) = found
@@ -124,14 +125,6 @@ def fitted_span(note, hop):
     return slice(start + trim, stop - trim)
 
 
-def has_vibrato(note, track, window_seconds=TRACKER_WINDOW):
-    """Whether a note (notes.Note) holds vibrato by the rules above"""
-    if note.glide or not note.held.any():
-        return False
-    curve = detrended(track, note.first, note.last)[fitted_span(note, track.hop)]
-    return detect(curve, track.hop, window_seconds) is not None
-
-
 def detrended(track, first, last):
     """Cents of frames [first, last) of a track minus their trend"""
     midi = track.midi[first:last]
@@ -139,16 +132,17 @@ def detrended(track, first, last):
     return 100 * (tracks.fill_gaps(midi) - slow)
 
 
-def detect(curve, hop, window_seconds=TRACKER_WINDOW):
+def detect(curve, hop, window_seconds=TRACKER_WINDOW, seconds=None):
     """(rate Hz, extent cents, fit, (a, b, c)) if a detrended curve
-    (cents, one value a hop) holds vibrato by the rules above, else None"""
+    (cents, one value a hop) holds vibrato by the rules above, else None;
+    seconds: the note's duration (default: the curve's)"""
     fitted = fit(curve, hop)
     if fitted is None:
         return None
     rate, a, b, c, share = fitted
     extent = np.hypot(a, b) / kept(rate, hop) / window_response(rate, window_seconds)
     if not (RATE_RANGE[0] <= rate <= RATE_RANGE[1] and extent >= MIN_EXTENT
-            and share >= MIN_FIT and len(curve) * hop * rate >= MIN_CYCLES):
+            and share >= MIN_FIT and (seconds or len(curve) * hop) * rate >= MIN_CYCLES):
         return None
     return rate, float(extent), share, (a, b, c)
 
