@@ -30,8 +30,10 @@ its length) and an extent (half its peak-to-peak). regularity is
 standard deviation over mean: 1 for a perfectly even vibrato; None when
 fewer than two whole cycles were found.
 
-A note with vibrato gets as its pitch (Note.midi) the mean over the fitted
-frames of its pitch less the fitted sinusoid: the centre it swings around.
+A note with vibrato gets as its pitch (Note.midi) the centre it swings
+around: a sinusoid at the found rate and a constant are fitted together
+to its pitch over the fitted frames, and the constant is the centre
+(centred).
 
 Stability, for every note but glides, on its pitch with the fitted vibrato
 sinusoid removed, over its held frames (notes.py): drift is the change
@@ -96,16 +98,30 @@ def analyse(notes, track, window_seconds=TRACKER_WINDOW):
         found = detect(curve, track.hop, window_seconds, note.duration)
         pitch = 100 * tracks.fill_gaps(track.midi[note.first:note.last])
         if found is not None:
-            rate, extent, share, (a, b, c) = found
-            local = (np.arange(len(pitch)) - span.start) * track.hop
-            pitch = pitch - a * np.sin(2 * np.pi * rate * local) - \
-                b * np.cos(2 * np.pi * rate * local) - c
+            rate, extent, share, _ = found
             note.vibrato = _vibrato(curve, rate, extent, share, track.hop,
                                     float(times[note.first + span.start]))
-            # The centre the vibrato swings around, free of the trend's ripple
-            note.midi = float(np.mean(pitch[span]) / 100)
+            sinusoid, centre = centred(pitch, span, rate, track.hop)
+            pitch = pitch - sinusoid
+            note.midi = centre / 100
         note.drift, note.jitter = stability(pitch[note.held])
     return notes
+
+
+def centred(pitch, span, rate, hop):
+    """(sinusoid, centre) of a note's pitch (cents, (frames,)) with vibrato
+    at `rate` Hz: a sinusoid and a constant fitted together by least
+    squares over the `span` frames; the sinusoid over all the frames, and
+    the constant (cents) as the centre. Fitted on the pitch itself, not the
+    detrended curve: over a few cycles the trend filter lets part of the
+    vibrato through, which would bias the centre (no slope: over two
+    cycles it would take up part of the vibrato)"""
+    local = (np.arange(len(pitch)) - span.start) * hop
+    waves = np.stack([np.sin(2 * np.pi * rate * local),
+                      np.cos(2 * np.pi * rate * local)], 1)
+    design = np.concatenate([waves, np.ones((len(pitch), 1))], 1)
+    coefficients, *_ = np.linalg.lstsq(design[span], pitch[span], rcond=None)
+    return waves @ coefficients[:2], float(coefficients[2])
 
 
 def stability(pitch):
