@@ -186,14 +186,16 @@ def tracked_midi(pitch, periodicity):
 
 def tracked_centre(midi, truth, hop=.01, edge=.08):
     """The tracker's own pitch of a true note: the median of the tracked
-    MIDI over the note less `edge` s at each end, cut to whole vibrato
-    cycles for a vibrato note (so the median is its centre)"""
+    MIDI over the note less `edge` s at each end; for a vibrato note the
+    mean over whole vibrato cycles from there (the centre of the tracked
+    vibrato, which the tracker may flatten more on one side than on the
+    other, so that its median is not its centre)"""
     start = truth.onset + edge
     stop = truth.offset - edge
     if truth.rate:
         stop = start + np.floor((stop - start) * truth.rate) / truth.rate
     frames = midi[int(np.ceil(start / hop)):int(np.floor(stop / hop)) + 1]
-    return float(np.nanmedian(frames))
+    return float(np.nanmean(frames) if truth.rate else np.nanmedian(frames))
 
 
 def errors(phrases, tracks, window_seconds=None):
@@ -223,8 +225,8 @@ def errors(phrases, tracks, window_seconds=None):
             result['onset'].append(abs(note.onset - truth.onset))
             result['detune'].append(abs(100 * (note.midi - truth.midi)))
             result['tracked'].append(abs(100 * (note.midi - tracked_centre(midi, truth))))
-            result['false_vibrato'].append(not truth.rate and note.vibrato is not None)
-            result['missed_vibrato'].append(truth.rate and note.vibrato is None)
+            result['false_vibrato'].append(bool(not truth.rate and note.vibrato is not None))
+            result['missed_vibrato'].append(bool(truth.rate and note.vibrato is None))
             if truth.rate and note.vibrato is not None:
                 result['rate'].append(abs(note.vibrato.rate_hz - truth.rate))
                 error = abs(note.vibrato.extent_cents - truth.extent)
@@ -261,7 +263,7 @@ def row(capacity, found, true_count):
                                 ('onset', 1000), ('detune', 1), ('tracked', 1))]
     return (f"| {capacity} | " + ' | '.join(cells) +
             f" | {true_count + sum(found['notes'])} / {true_count} | "
-            f"{sum(found['false_vibrato'])} / {sum(found['missed_vibrato'])} |")
+            f"{sum(found['false_vibrato']):d} / {sum(found['missed_vibrato']):d} |")
 
 
 def main():

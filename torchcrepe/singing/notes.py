@@ -40,8 +40,13 @@ seconds (it follows a step within about 25 ms, and follows vibrato too).
    Vibrato never splits a note (rule 1), nor does a glide between two
    levels less than SPLIT apart (it is a transition, not a held level).
    Phrases shorter than MIN_HOLD are not notes.
-6. A note's pitch is the mean of its held voiced frames (those within
-   OUTLIER semitones of its level), so a decoder's dither averages out.
+6. A note's pitch is the value halfway between its onset and offset
+   (kept within its held frames) of the straight line fitted by least
+   squares to its held voiced frames within OUTLIER semitones of its level
+   (an octave error or a crack is left out). On a steady note that is
+   their mean, so a decoder's dither averages out rather than pulling to a
+   step; on a drifting note it is its pitch halfway, however much of its
+   end (a release, a fall-off) did not read as held.
 
 Times are seconds; a note spans from half a hop before its first frame to
 half a hop after its last, or to the crossing point of rule 3.
@@ -138,14 +143,18 @@ def segment(track):
 
 
 def level(note, track):
-    """A note's pitch: the mean of its held voiced frames within OUTLIER
-    semitones of the trend's level. The mean, not a median, so that a
-    decoder's 20-cent steps average out rather than pull to a step"""
+    """A note's pitch by rule 6 (MIDI)"""
     if note.glide:
         return note.midi
-    midi = track.midi[note.first:note.last][note.held]
-    kept = midi[np.abs(midi - note.midi) <= OUTLIER]
-    return float(kept.mean()) if len(kept) else note.midi
+    midi = track.midi[note.first:note.last]
+    frames = np.flatnonzero(note.held & (np.abs(midi - note.midi) <= OUTLIER))
+    if not len(frames):
+        return note.midi
+    if len(frames) < 3:
+        return float(midi[frames].mean())
+    slope, intercept = np.polyfit(frames, midi[frames], 1)
+    middle = ((note.onset + note.offset) / 2 - track.start) / track.hop - note.first
+    return float(intercept + slope * np.clip(middle, frames[0], frames[-1]))
 
 
 def held_runs(trend, hop, seconds=MIN_HOLD):
