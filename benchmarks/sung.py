@@ -13,7 +13,7 @@ were found against the truth; notes without vibrato found with it (false)
 and notes with vibrato found without it (missed).
 
 The phrases (16 kHz, the vowel /a/ timbre of benchmarks/corpus.py, seeded):
-FULL durations (7.35 s in all; SHORT, 4.75 s, for the tests):
+FULL durations (7.35 s in all; SHORT, 4.9 s with three legato notes, for the tests):
     'vibrato'  three notes apart (0.15 s of silence between): 4 Hz +-150
                cents, 6 Hz +-50 cents and 8 Hz +-12 cents, detuned, with a
                random vibrato phase
@@ -55,17 +55,17 @@ class Phrase(NamedTuple):
     midi: np.ndarray           # (samples,) the sung MIDI curve, NaN silent
 
 
-def _phrase(name, pieces, notes):
-    """A Phrase from (MIDI curve or None for REST seconds of silence) pieces"""
-    rng_audio, curves = [], []
-    for piece, rng in pieces:
+def _phrase(name, pieces, notes, rng):
+    """A Phrase from MIDI curves, or None for REST seconds of silence"""
+    audio, curves = [], []
+    for piece in pieces:
         if piece is None:
-            curves.append(np.full(int(REST * RATE), np.nan))
-            rng_audio.append(np.zeros(int(REST * RATE)))
+            piece = np.full(int(REST * RATE), np.nan)
+            audio.append(np.zeros(len(piece)))
         else:
-            curves.append(piece)
-            rng_audio.append(_voice(piece, rng))
-    return Phrase(name, np.concatenate(rng_audio).astype(np.float32), notes,
+            audio.append(_voice(piece, rng))
+        curves.append(piece)
+    return Phrase(name, np.concatenate(audio).astype(np.float32), notes,
                   np.concatenate(curves))
 
 
@@ -84,7 +84,7 @@ FULL = dict(vibrato=[(57.07, 1.0, 4., 150.), (64. - .11, .8, 6., 50.),
                      (72. + .04, .7, 8., 12.)],
             legato=[(55.12, .45), (57. - .18, .4), (60.05, .45), (59. - .3, .4)],
             glide=(.35, .3, .8))
-# A shorter corpus (3.9 s) for the tests, that run it with every capacity
+# A shorter corpus (4.9 s) for the tests, that run it with every capacity
 SHORT = dict(vibrato=[(57.07, .75, 4., 150.), (64. - .11, .5, 6., 50.),
                       (72. + .04, .45, 8., 12.)],
              legato=[(55.12, .3), (57. - .18, .25), (60.05, .3)],
@@ -93,14 +93,14 @@ SHORT = dict(vibrato=[(57.07, .75, 4., 150.), (64. - .11, .5, 6., 50.),
 
 def vibrato_phrase(rng, specification):
     """Separate notes with vibrato: (MIDI, seconds, rate Hz, cents)"""
-    pieces, notes, time = [(None, rng)], [], REST
+    pieces, notes, time = [None], [], REST
     for midi, seconds, rate, cents in specification:
         t = np.arange(int(round(seconds * RATE))) / RATE
         curve = midi + cents / 100 * np.sin(2 * np.pi * rate * t + rng.uniform(0, 2 * np.pi))
-        pieces += [(curve, rng), (None, rng)]
+        pieces += [curve, None]
         notes.append(TrueNote(time, time + seconds, midi, rate, cents))
         time += seconds + REST
-    return _phrase('vibrato', pieces, notes)
+    return _phrase('vibrato', pieces, notes, rng)
 
 
 def legato_phrase(rng, specification):
@@ -121,8 +121,7 @@ def legato_phrase(rng, specification):
         if index:
             notes[index - 1] = notes[index - 1]._replace(offset=onset)
         time += seconds
-    return _phrase('legato', [(None, rng), (np.concatenate(curve), rng), (None, rng)],
-                   notes)
+    return _phrase('legato', [None, np.concatenate(curve), None], notes, rng)
 
 
 def glide_phrase(rng, specification):
@@ -138,8 +137,7 @@ def glide_phrase(rng, specification):
     notes = [TrueNote(REST, middle, 62., 0., 0.),
              TrueNote(middle, REST + 2 * hold + slide, 69., 0., 0.),
              TrueNote(second, second + drift_seconds, 65.3, 0., 0.)]
-    return _phrase('glide', [(None, rng), (portamento, rng), (None, rng), (drift, rng),
-                             (None, rng)], notes)
+    return _phrase('glide', [None, portamento, None, drift, None], notes, rng)
 
 
 def corpus(seed=0, short=False):
