@@ -13,6 +13,7 @@ import warnings
 from . import checks, decode, files, outputs, pipeline, plot
 from .constants import MAX_FMAX, PRECISIONS, VOICING_THRESHOLD
 from .model import CAPACITIES
+from .singing import cli as singing_cli
 from .utils import command_line
 
 
@@ -39,7 +40,8 @@ def parser():
         help=argparse.SUPPRESS)  # deprecated alias of the above
     parser.add_argument(
         '--plot', nargs='+', metavar='PNG',
-        help='draw the pitch over the spectrogram: one .png per audio file, '
+        help='draw the pitch over the spectrogram (with --singing_report: '
+             'the singing report picture): one .png per audio file, '
              'or one directory (needs matplotlib)')
     parser.add_argument(
         '--embed', action='store_true',
@@ -57,8 +59,9 @@ def parser():
         '--model', default='full', choices=list(CAPACITIES),
         help='model capacity, smallest and fastest first (default: full)')
     parser.add_argument(
-        '--decoder', default='viterbi', choices=list(decode.DECODERS),
-        help='how pitch is read from the network (default: viterbi)')
+        '--decoder', choices=list(decode.DECODERS),
+        help='how pitch is read from the network (default: viterbi; '
+             'weighted_viterbi with --singing_report)')
     parser.add_argument(
         '--voicing_threshold', type=float, default=VOICING_THRESHOLD,
         metavar='P',
@@ -85,6 +88,7 @@ def parser():
         help='stop at the first file that cannot be processed')
     parser.add_argument(
         '--quiet', action='store_true', help='no progress bars')
+    singing_cli.add_arguments(parser)
     return parser
 
 
@@ -126,10 +130,14 @@ def main(argv=None):
                 args.hop_length, args.fmin, args.fmax, args.model,
                 args.decoder, args.batch_size, jobs['device'], not args.no_pad,
                 args.precision, progress, args.backend)
+            singing = None
+            if jobs['singing']:
+                singing = singing_cli.reporter(args, jobs['plots'])
             outputs.predict_files(
                 args.audio_files, jobs['outputs'], jobs['periodicity'],
-                options, jobs['plots'], args.voicing_threshold,
-                fail_fast=args.fail_fast, report=report)
+                options, None if jobs['singing'] else jobs['plots'],
+                args.voicing_threshold, fail_fast=args.fail_fast,
+                report=report, also=singing)
     except (ValueError, OSError, RuntimeError) as error:
         # --fail-fast: the first failure ends the run
         print(f'torchcrepe: error: {error}', file=sys.stderr)
@@ -155,6 +163,7 @@ def plan(args):
     Raises ValueError naming the argument and what is allowed.
     """
     count = len(args.audio_files)
+    singing = singing_cli.plan(args)
     if args.output_harmonicity_files is not None:
         warnings.warn('--output_harmonicity_files is deprecated; use '
                       '--output_periodicity_files', DeprecationWarning)
@@ -183,8 +192,9 @@ def plan(args):
         if not 0 <= args.voicing_threshold <= 1:
             raise ValueError(
                 f'--voicing_threshold must be within 0..1; got {args.voicing_threshold}')
-        if args.output_files is None and args.plot is None:
-            raise ValueError('give --output_files, --plot or both')
+        if args.output_files is None and args.plot is None and not singing:
+            raise ValueError('give --output_files, --plot, --singing_report '
+                             'or several')
 
     outputs = _per_file(args.output_files, count, '--output_files')
     periodicity = _per_file(args.output_periodicity_files, count,
@@ -192,11 +202,12 @@ def plan(args):
     plots = _plot_paths(args.plot, args.audio_files)
     plot_skipped = plots is not None and not plot.available()
     if plot_skipped:
-        if args.output_files is None:
+        if args.output_files is None and not singing:
             raise ValueError(f'--plot: {plot.INSTALL_HINT}')
         plots = None
 
-    written = [path for group in (outputs, periodicity, plots) if group
+    written = [path for group in (outputs, periodicity, plots,
+                                  args.singing_report) if group
                for path in group if path is not None]
     _check_writable(written)
     return {
@@ -204,7 +215,8 @@ def plan(args):
         'outputs': outputs or [None] * count,
         'periodicity': periodicity or [None] * count,
         'plots': plots,
-        'plot_skipped': plot_skipped}
+        'plot_skipped': plot_skipped,
+        'singing': singing}
 
 
 def _per_file(paths, count, option):

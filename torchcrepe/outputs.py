@@ -62,20 +62,29 @@ def run(jobs, work, options, fail_fast=True, report=None):
 
 def predict_files(audio_files, pitch_files, periodicity_files, options,
                   plot_files=None, voicing_threshold=VOICING_THRESHOLD,
-                  fail_fast=True, report=None):
+                  fail_fast=True, report=None, also=None):
     """Track each file and write its outputs (None skips one); the model is
-    loaded once. Failures as in `run`."""
-    plot_files = plot_files or [None] * len(audio_files)
-    periodicity_files = periodicity_files or [None] * len(audio_files)
+    loaded once. Failures as in `run`.
 
-    def work(audio_file, pitch_file, periodicity_file, plot_file):
+    `also(index, audio, sample_rate, pitch, periodicity)`, if given, is
+    called for each file after its outputs are written, with the same
+    pitch track (e.g. the command line's singing report).
+    """
+    count = len(audio_files)
+    plot_files = plot_files or [None] * count
+    periodicity_files = periodicity_files or [None] * count
+
+    def work(audio_file, pitch_file, periodicity_file, plot_file, index):
         audio, sample_rate = load.audio(audio_file)
         pitch, periodicity = pipeline.track(
             audio, sample_rate, options, describe(audio_file))
         write_track(audio, sample_rate, pitch, periodicity, options,
                     voicing_threshold, [pitch_file, periodicity_file, plot_file])
+        if also is not None:
+            also(index, audio, sample_rate, pitch, periodicity)
 
-    jobs = list(zip(audio_files, pitch_files, periodicity_files, plot_files))
+    jobs = list(zip(audio_files, pitch_files, periodicity_files, plot_files,
+                    range(count)))
     return run(jobs, work, options, fail_fast, report)
 
 

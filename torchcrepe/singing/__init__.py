@@ -1,0 +1,22 @@
+"""Singing analysis of a pitch track: notes, vibrato, intonation KPIs.
+
+Works on any pitch track (Hz per frame, NaN or 0 unvoiced), its periodicity
+and hop, from any capacity, decoder or backend, or from elsewhere:
+
+    pitch, periodicity = torchcrepe.predict(audio, sr, model='small',
+        decoder=torchcrepe.decode.weighted_viterbi, return_periodicity=True)
+    report = torchcrepe.singing.analyse(pitch, periodicity, hop_seconds=.01)
+    print(report.summary())
+    report.save('take.json')
+    torchcrepe.singing.picture.save('take.png', report)  # needs matplotlib
+
+Modules: track (checks, voicing, MIDI, trend), notes (the split rule),
+vibrato (rate, extent, regularity, stability), intonation (KPIs, reference
+melody, tuning estimate), report (analyse, JSON, summary), picture (the
+figure, matplotlib only there), cli (the command line's singing options).
+"""
+from .notes import Note, note_name
+from .report import Report, analyse
+from .vibrato import Vibrato
+
+__all__ = ['Note', 'Report', 'Vibrato', 'analyse', 'note_name']

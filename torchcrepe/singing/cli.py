@@ -1,0 +1,105 @@
+"""The command line's singing report: options, checks, and the run.
+
+    python -m torchcrepe --audio_files take.wav --model small \
+        --singing_report take.json --plot take.png
+
+With --singing_report, each audio file's pitch is analysed by
+singing.analyse and written as JSON; --plot then draws the singing report
+picture (singing.picture) instead of the spectrogram plot; a short summary
+per file is printed on stdout. When --decoder is not given, the singing
+report uses weighted_viterbi: the Viterbi path without its 20-cent steps,
+so that cents, drift and jitter are not the decoder's dither.
+"""
+import math
+
+from .. import files, framing
+from ..constants import SAMPLE_RATE, WINDOW_SIZE
+from . import picture
+from .report import analyse
+
+# The decoder when --decoder is not given: plain pitch tracking keeps
+# torchcrepe's default, the singing report the one without dither
+DEFAULT_DECODER = 'viterbi'
+SINGING_DECODER = 'weighted_viterbi'
+
+
+def add_arguments(parser):
+    """Add --singing_report and --tuning to an argparse parser"""
+    parser.add_argument(
+        '--singing_report', nargs='+', metavar='JSON',
+        help='analyse the singing: notes, vibrato and intonation figures, '
+             'one .json per audio file, and a summary on stdout; --plot then '
+             'draws the singing report picture (pitch on note names, notes '
+             'coloured by intonation, vibrato, the figures) instead of the '
+             'spectrogram. Uses --decoder weighted_viterbi unless --decoder '
+             'is given')
+    parser.add_argument(
+        '--tuning', default='440', metavar='HZ',
+        help="with --singing_report: A4 in Hz (400..480), or 'estimate' to "
+             'take it from the recording (default: 440)')
+
+
+def plan(args):
+    """Check the singing options; fill in the decoder; True if singing
+
+    Raises ValueError naming the option and what is allowed.
+    """
+    singing = args.singing_report is not None
+    if args.decoder is None:
+        args.decoder = SINGING_DECODER if singing else DEFAULT_DECODER
+    if not singing:
+        if args.tuning != '440':
+            raise ValueError('--tuning needs --singing_report')
+        return False
+    if args.embed:
+        raise ValueError('--singing_report cannot be used with --embed')
+    if len(args.singing_report) != len(args.audio_files):
+        raise ValueError(
+            f'--singing_report needs one .json per audio file: got '
+            f'{len(args.singing_report)} for {len(args.audio_files)} audio files')
+    for path in args.singing_report:
+        if files.extension(path) != '.json':
+            raise ValueError(f'--singing_report: {path} must end in .json')
+    args.tuning = tuning(args.tuning)
+    return True
+
+
+def tuning(text):
+    """'estimate', or A4 in Hz as a float within 400..480"""
+    if text == 'estimate':
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 400 <= value <= 480:
+        raise ValueError(f"--tuning must be A4 in Hz within 400..480, or "
+                         f"'estimate'; got {text!r}")
+    return value
+
+
+def reporter(args, plots=None):
+    """The per-file step of the singing report, for outputs.predict_files'
+    `also`: analyses a file's pitch track, writes its JSON (and picture)
+    together, and prints its summary on stdout
+
+    Arguments
+        args (argparse.Namespace): checked by `plan`
+        plots (list of str or None): the picture of each file, or None
+    """
+    plots = plots or [None] * len(args.singing_report)
+
+    def write(index, audio, sample_rate, pitch, periodicity):
+        hop = framing.model_hop(sample_rate, args.hop_length) / SAMPLE_RATE
+        start = 0. if not args.no_pad else WINDOW_SIZE / 2 / SAMPLE_RATE
+        found = analyse(pitch, periodicity, hop, tuning=args.tuning,
+                        start=start, voicing_threshold=args.voicing_threshold)
+        name = str(args.audio_files[index])
+        # Both files appear together or not at all
+        paths = [args.singing_report[index]] + ([plots[index]] if plots[index] else [])
+        with files.staged(paths) as targets:
+            found.save(targets[0])
+            if plots[index]:
+                picture.save(targets[1], found, title=name)
+        print(found.summary(name))
+    return write

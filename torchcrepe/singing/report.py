@@ -1,0 +1,172 @@
+"""One call from a pitch track to notes, vibrato and KPIs; JSON and text.
+
+    report = torchcrepe.singing.analyse(pitch, periodicity, hop_seconds)
+    report.notes, report.kpis, report.summary(), report.save('take.json')
+"""
+import dataclasses
+import json
+
+import numpy as np
+
+from .. import files
+from . import intonation, notes as notes_, track as tracks, vibrato
+
+NO_VOICE = 'no voiced frames: nothing sung was found'
+TOO_SHORT = ('no note: the voiced parts are shorter than '
+             f'{notes_.MIN_HOLD * 1000:.0f} ms')
+
+
+@dataclasses.dataclass
+class Report:
+    """The analysis of one recording
+
+    notes: list of notes.Note in time order; kpis: dict (intonation.py);
+    tuning_hz: A4 used; track: the tracks.Track the notes were found on;
+    message: None, or why there are no notes
+    """
+    notes: list
+    kpis: dict
+    tuning_hz: float
+    track: tracks.Track
+    message: object = None
+
+    def to_dict(self):
+        """Every number, as JSON-ready Python values"""
+        return {
+            'tuning_hz': self.tuning_hz,
+            'hop_seconds': self.track.hop,
+            'message': self.message,
+            'notes': [note_dict(note) for note in self.notes],
+            'kpis': self.kpis}
+
+    def save(self, path):
+        """Write to_dict() as JSON; nothing is left behind on failure"""
+        with files.atomic_write(path, 'w') as file:
+            json.dump(self.to_dict(), file, indent=1, allow_nan=False)
+            file.write('\n')
+
+    def summary(self, name=None):
+        """A few lines for people"""
+        return summary(self, name)
+
+
+def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
+            start=0., voicing_threshold=tracks.VOICING_THRESHOLD, duration=None,
+            window_seconds=vibrato.TRACKER_WINDOW):
+    """Notes, vibrato and intonation figures of a pitch track
+
+    Arguments
+        pitch (torch.tensor or numpy.ndarray [shape=(frames,) or (1, frames)])
+            Hz; NaN or 0 where unvoiced (predict's output as it is)
+        periodicity (same shape as pitch, or None)
+            0..1; frames below voicing_threshold are unvoiced
+        hop_seconds (float)
+            seconds between frames (0.01 for predict's default hop)
+        tuning (float or 'estimate')
+            A4 in Hz (400..480), or 'estimate' to centre the sustained notes
+        reference (list of (onset s, offset s, MIDI) or None)
+            the melody that should have been sung
+        start (float)
+            time of the first frame's centre in seconds (0 for predict with
+            pad=True, 0.032 with pad=False)
+        voicing_threshold (float)
+            periodicity below it is unvoiced
+        duration (float or None)
+            seconds of audio, to check hop_seconds against the frame count
+        window_seconds (float)
+            the pitch tracker's averaging window, by which vibrato extent is
+            corrected (vibrato.py); 0 for a tracker that does not average
+
+    Returns
+        Report. An all-unvoiced or too short track gives a Report with no
+        notes, figures None where undefined, and `message` saying why.
+    Raises
+        ValueError naming the argument, before any analysis.
+    """
+    estimate = isinstance(tuning, str) and tuning == 'estimate'
+    reference = intonation.check_reference(reference)
+    vibrato.window_response(5., window_seconds)  # checks it
+    track = tracks.prepare(pitch, periodicity, hop_seconds,
+                           440. if estimate else tuning, start,
+                           voicing_threshold, duration)
+    if estimate:
+        tuning = intonation.estimate_tuning(notes_.segment(track))
+        track = track._replace(midi=track.midi - 12 * np.log2(tuning / 440.))
+    found = vibrato.analyse(notes_.segment(track), track,
+                            window_seconds)
+    message = None
+    if not track.voiced.any():
+        message = NO_VOICE
+    elif not found:
+        message = TOO_SHORT
+    return Report(found, intonation.kpis(found, track.voiced, reference),
+                  float(tuning), track, message)
+
+
+def _round(value, digits):
+    return None if value is None else round(float(value), digits)
+
+
+def note_dict(note):
+    """One note as the JSON report holds it"""
+    result = {
+        'onset': _round(note.onset, 4),
+        'offset': _round(note.offset, 4),
+        'midi': _round(note.midi, 3),
+        'name': note.name,
+        'cents': _round(note.cents, 1),
+        'glide': note.glide,
+        'drift_cents': _round(note.drift, 1),
+        'jitter_cents': _round(note.jitter, 1),
+        'vibrato': None}
+    if note.target is not None:
+        result['target_midi'] = note.target
+        result['target_cents'] = _round(100 * (note.midi - note.target), 1)
+    if note.vibrato is not None:
+        found = note.vibrato
+        result['vibrato'] = {
+            'rate_hz': _round(found.rate_hz, 3),
+            'extent_cents': _round(found.extent_cents, 1),
+            'regularity': _round(found.regularity, 3),
+            'rate_variation': _round(found.rate_variation, 3),
+            'extent_variation': _round(found.extent_variation, 3),
+            'cycles': found.cycles,
+            'fit': _round(found.fit, 3),
+            'curve_start': _round(found.curve_start, 4),
+            'curve_cents': [round(float(value), 1) for value in found.curve]}
+    return result
+
+
+def _percent(value):
+    return 'n/a' if value is None else f'{100 * value:.0f} %'
+
+
+def summary(report, name=None):
+    """Short human-readable lines about a Report"""
+    kpis = report.kpis
+    head = f'{name}: ' if name else ''
+    if report.message:
+        return f'{head}{report.message} ({_percent(kpis["voiced_share"])} voiced)'
+    lines = [f'{head}{kpis["notes"]} notes ({kpis["lowest"]} to {kpis["highest"]}), '
+             f'{_percent(kpis["voiced_share"])} voiced, tuning A4 = '
+             f'{report.tuning_hz:.1f} Hz']
+    if kpis['sustained_notes']:
+        lines.append(
+            f'intonation: {kpis["cents_mean"]:+.0f} cents on average, spread '
+            f'{kpis["cents_spread"]:.0f} cents; {_percent(kpis["within_25"])} of '
+            f'{kpis["sustained_notes"]} sustained notes within +-25 cents, '
+            f'{_percent(kpis["within_50"])} within +-50')
+        lines.append(f'stability: drift {kpis["drift_cents"]:.0f} cents, jitter '
+                     f'{kpis["jitter_cents"]:.1f} cents (medians)')
+        if kpis['vibrato_rate_hz'] is not None:
+            lines.append(
+                f'vibrato: on {_percent(kpis["vibrato_share"])} of sustained notes, '
+                f'{kpis["vibrato_rate_hz"]:.1f} Hz, +-{kpis["vibrato_extent_cents"]:.0f} '
+                'cents (medians)')
+        else:
+            lines.append('vibrato: none')
+    if 'target_cents_abs' in kpis and kpis['target_cents_abs'] is not None:
+        lines.append(f'against the reference: {kpis["target_cents_abs"]:.0f} cents '
+                     f'off on average, {_percent(kpis["target_within_50"])} within '
+                     f'+-50, {kpis["reference_missed"]} reference notes missed')
+    return '\n'.join(lines)
