@@ -3,6 +3,7 @@ from . import decode
 from .constants import (CENTS_PER_BIN, MAX_FMAX, PITCH_BINS, SAMPLE_RATE,
                         UNVOICED, WINDOW_SIZE)
 from .core import *  # noqa: F401,F403
+from .folder import predict_from_folder_to_folder
 from .model import CAPACITIES, Crepe
 from . import convert
 from . import export

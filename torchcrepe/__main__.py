@@ -10,7 +10,7 @@ import sys
 import warnings
 
 
-from . import checks, core, decode, files, plot
+from . import checks, core, decode, files, folder, plot
 from .constants import MAX_FMAX
 from .model import CAPACITIES
 
@@ -24,8 +24,9 @@ def parser():
         description='Track the pitch of audio files with CREPE (or embed '
                     'them). Output formats follow the extension: .csv, '
                     '.json, .npy, or .pt (torch.save, also for any other).')
-    parser.add_argument(
-        '--audio_files', nargs='+', required=True, metavar='AUDIO',
+    inputs = parser.add_mutually_exclusive_group(required=True)
+    inputs.add_argument(
+        '--audio_files', nargs='+', metavar='AUDIO',
         help='audio files: WAV, or FLAC/OGG/MP3 with soundfile installed')
     parser.add_argument(
         '--output_files', nargs='+', metavar='OUTPUT',
@@ -84,12 +85,15 @@ def parser():
         help='stop at the first file that cannot be processed')
     parser.add_argument(
         '--quiet', action='store_true', help='no progress bars')
+    folder.add_arguments(parser, inputs)
     return parser
 
 
 def main(argv=None):
     """Run the command line; returns the exit status"""
     args, jobs = checks.command_line(parser(), plan, argv)
+    if jobs is None:
+        return folder.run(args, PROGRAM)
 
     progress = not args.quiet and sys.stderr.isatty()
     failures = []
@@ -138,8 +142,11 @@ def main(argv=None):
 def plan(args):
     """Check the arguments; returns the output paths per audio file
 
-    Raises ValueError naming the argument and what is allowed.
+    Raises ValueError naming the argument and what is allowed. Folder mode
+    (--audio_dir/--audio_list) is checked by folder.run: returns None.
     """
+    if args.audio_files is None:
+        return None
     count = len(args.audio_files)
     if args.output_harmonicity_files is not None:
         warnings.warn('--output_harmonicity_files is deprecated; use '
