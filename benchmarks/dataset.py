@@ -134,6 +134,7 @@ def main():
         for _ in range(args.rounds):
             for mode in args.modes:
                 results[mode].append(measure(mode, root, args.model))
+                print(json.dumps(results[mode][-1]), flush=True)
     best = {mode: min(runs, key=lambda run: run['seconds'])
             for mode, runs in results.items()}
     base = best.get('loop')

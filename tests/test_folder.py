@@ -146,11 +146,19 @@ def test_resume_skips_existing_and_matches(tree, tmp_path):
     first = torchcrepe.predict_from_folder_to_folder(
         tree, out, model='tiny', jobs=0)
     os.remove(os.path.join(out, 'a/y.npz'))
+    # What a run killed mid-write leaves: a temporary beside the output
+    stale = os.path.join(out, 'a', '.y.npz.k2j4x.tmp')
+    other = os.path.join(out, 'a', '.notes.txt.tmp')
+    for path in (stale, other):
+        with open(path, 'wb') as file:
+            file.write(b'half')
+        os.utime(path, (time.time() - 60, time.time() - 60))
     before = os.stat(os.path.join(out, 'a/x.npz')).st_mtime_ns
     second = torchcrepe.predict_from_folder_to_folder(
         tree, out, model='tiny', jobs=0)
     assert (second.succeeded, second.skipped, second.failed) == (1, 3, 3)
     assert os.stat(os.path.join(out, 'a/x.npz')).st_mtime_ns == before
+    assert not os.path.exists(stale) and os.path.exists(other)
     assert first.failed == 3
     assert_matches_predict(tree, out, 'viterbi')
     third = torchcrepe.predict_from_folder_to_folder(
@@ -158,6 +166,7 @@ def test_resume_skips_existing_and_matches(tree, tmp_path):
     assert (third.succeeded, third.skipped) == (4, 0)
 
 
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds workers in /proc')
 def test_killed_run_resumes_to_the_same_outputs(tmp_path):
     root = str(tmp_path / 'in')
     for index in range(16):
@@ -166,15 +175,22 @@ def test_killed_run_resumes_to_the_same_outputs(tmp_path):
                   tone(150 + 10 * index, .5, 16000), 16000)
     out = str(tmp_path / 'out')
     command = [sys.executable, '-m', 'torchcrepe', '--audio_dir', root,
-               '--output_dir', out, '--model', 'tiny', '--jobs', '0',
+               '--output_dir', out, '--model', 'tiny', '--jobs', '1',
                '--batch_size', '32', '--quiet']
     process = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=ROOT),
                                stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while not os.path.exists(os.path.join(out, '02.npz')) and time.time() < deadline:
         time.sleep(.02)
+    workers = _children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # Its reader process sees it gone and exits too
+    assert workers
+    deadline = time.time() + 10
+    while any(os.path.exists(f'/proc/{pid}') for pid in workers) and time.time() < deadline:
+        time.sleep(.1)
+    assert not any(os.path.exists(f'/proc/{pid}') for pid in workers)
     done = [name for name in os.listdir(out) if name.endswith('.npz')]
     assert 3 <= len(done) < 16
     finished = subprocess.run(command, env=dict(os.environ, PYTHONPATH=ROOT),
@@ -188,6 +204,20 @@ def test_killed_run_resumes_to_the_same_outputs(tmp_path):
         want_pitch, want_periodicity = expected(root, name, 'viterbi')
         np.testing.assert_array_equal(pitch, want_pitch)
         np.testing.assert_array_equal(periodicity, want_periodicity)
+
+
+def _children(pid):
+    """Processes whose parent is pid (Linux /proc)"""
+    children = []
+    for entry in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{entry}/stat') as file:
+                fields = file.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry))
+    return children
 
 
 @pytest.mark.parametrize('format', ['npy', 'pt', 'csv', 'json'])

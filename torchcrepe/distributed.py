@@ -182,7 +182,8 @@ def records(pending, job, address=None, actors=None):
         pending (iterator of Item), job (outputs.Job)
         address (str or None): checked by `check`; None starts a local Ray
             unless one is running in this process already
-        actors (int or None): FolderWorker actors; None for one per CPU
+        actors (int or None): FolderWorker actors; None for one per CPU of
+            the cluster (one per GPU when job's device is CUDA)
     """
     ray = _ray()
     started = not ray.is_initialized()
@@ -193,7 +194,8 @@ def records(pending, job, address=None, actors=None):
     worker = ray.remote(FolderWorker).options(
         num_cpus=1, num_gpus=1 if gpu else 0, max_restarts=MAX_RESTARTS,
         max_task_retries=MAX_TASK_RETRIES)
-    count = actors or max(1, int(ray.cluster_resources().get('CPU', 1)))
+    resources = ray.cluster_resources()
+    count = actors or max(1, int(resources.get('GPU' if gpu else 'CPU', 1)))
     pool = [worker.remote(job) for _ in range(count)]
     try:
         flight = collections.deque()

@@ -13,6 +13,9 @@ from . import base, outputs
 
 FAILURES = 'failures.jsonl'
 
+# Seconds a temporary file must predate the run to be called stale
+STALE_MARGIN = 1.
+
 
 def run(items, job, engine, progress=False, total=None):
     """Run `engine` over `items`; returns outputs.Summary
@@ -27,8 +30,11 @@ def run(items, job, engine, progress=False, total=None):
     bar = tqdm.tqdm(total=total, desc='torchcrepe', unit='file',
                     dynamic_ncols=True, disable=not progress)
 
+    since = time.time()
+    _remove_stale(job.output_dir, job.format, since)
+
     def pending():
-        for item in _distinct(items, job):
+        for item in _distinct(items, job, since):
             if job.skip(item):
                 summary.skipped += 1
                 bar.update()
@@ -52,7 +58,7 @@ def run(items, job, engine, progress=False, total=None):
     return summary
 
 
-def _distinct(items, job):
+def _distinct(items, job, since):
     """Items, less those whose output path an earlier item of the same
     folder already takes (a.wav and a.flac): those are left out, and a
     warning line names them. Memory holds one folder's names at a time."""
@@ -62,9 +68,36 @@ def _distinct(items, job):
         parent = os.path.dirname(path)
         if parent != folder:
             folder, taken = parent, {}
+            if folder != job.output_dir:  # done before failures.jsonl's own
+                _remove_stale(folder, job.format, since)
         if path in taken:
             tqdm.tqdm.write(f'torchcrepe: warning: {item.path} is left out: '
                             f'{taken[path]} already writes {path}')
             continue
         taken[path] = item.path
         yield item
+
+
+def _remove_stale(folder, format, since):
+    """Remove the temporary files a killed run left in `folder`
+
+    files.staged writes `.NAME.RANDOM.tmp` beside each output and renames it
+    when complete; a run killed with SIGKILL cannot remove its own. Only
+    those of this format (or failures.jsonl) older than this run go, by a
+    margin: file times come from a coarser clock than time.time().
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith('.') and name.endswith('.tmp')):
+            continue
+        target = name[1:-len('.tmp')].rpartition('.')[0]
+        if target.endswith('.' + format) or target == FAILURES:
+            try:
+                if entry.stat().st_mtime < since - STALE_MARGIN:
+                    os.unlink(entry.path)
+            except OSError:
+                pass

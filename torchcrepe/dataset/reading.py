@@ -11,6 +11,8 @@ import concurrent.futures
 import dataclasses
 import multiprocessing
 import os
+import threading
+import time
 
 import numpy as np
 import torch
@@ -76,9 +78,18 @@ def prepare_audio(item, audio, sample_rate, hop_length, pad):
         return Failed(item, type(error).__name__, str(error))
 
 
-def _initialise_worker():
+def _initialise_worker(parent):
     # One thread per worker: the workers and the network share the cores
     torch.set_num_threads(1)
+    # A main process killed with SIGKILL cannot stop its workers: each one
+    # watches for its parent to go, and then exits too
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent, interval=1.):
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 class Reader:
@@ -128,7 +139,8 @@ class Reader:
     def _start(self):
         context = multiprocessing.get_context('spawn')
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            self.jobs, mp_context=context, initializer=_initialise_worker)
+            self.jobs, mp_context=context, initializer=_initialise_worker,
+            initargs=(os.getpid(),))
 
     def _stop(self):
         if self.pool is not None:
