@@ -26,10 +26,12 @@ setup(
         'export': ['onnx', 'onnxscript', 'onnxruntime', 'coremltools'],
         # benchmarks/accuracy.py's melody metrics and plots
         'benchmark': ['mir_eval', 'matplotlib'],
+        # torchcrepe.distributed and folder mode's --engine ray
+        'ray': ['ray[data]'],
         # the test suite: everything above plus pytest and build
         'test': ['pytest', 'build', 'h5py', 'soundfile', 'matplotlib',
                  'onnx', 'onnxscript', 'onnxruntime', 'coremltools',
-                 'mir_eval'],
+                 'mir_eval', 'ray[data]'],
     },
     entry_points={'console_scripts': ['torchcrepe=torchcrepe.__main__:run']},
 )

@@ -3,6 +3,7 @@ from .constants import (CENTS_PER_BIN, MAX_FMAX, PITCH_BINS, SAMPLE_RATE,
                         UNVOICED, WINDOW_SIZE, __version__)
 from . import decode
 from .core import *  # noqa: F401,F403
+from .folder import predict_from_folder_to_folder
 from .model import CAPACITIES, Crepe
 from .utils import ParameterError
 from . import convert

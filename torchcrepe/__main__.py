@@ -10,7 +10,7 @@ import sys
 import warnings
 
 
-from . import checks, decode, files, outputs, pipeline, plot
+from . import checks, decode, files, folder, outputs, pipeline, plot
 from .constants import MAX_FMAX, PRECISIONS, VOICING_THRESHOLD
 from .model import CAPACITIES
 from .singing import cli as singing_cli
@@ -26,8 +26,9 @@ def parser():
         description='Track the pitch of audio files with CREPE (or embed '
                     'them). Output formats follow the extension: .csv, '
                     '.json, .npy, or .pt (torch.save, also for any other).')
-    parser.add_argument(
-        '--audio_files', nargs='+', required=True, metavar='AUDIO',
+    inputs = parser.add_mutually_exclusive_group(required=True)
+    inputs.add_argument(
+        '--audio_files', nargs='+', metavar='AUDIO',
         help='audio files: WAV, or FLAC/OGG/MP3 with soundfile installed')
     parser.add_argument(
         '--output_files', nargs='+', metavar='OUTPUT',
@@ -89,6 +90,7 @@ def parser():
     parser.add_argument(
         '--quiet', action='store_true', help='no progress bars')
     singing_cli.add_arguments(parser)
+    folder.add_arguments(parser, inputs)
     return parser
 
 
@@ -108,6 +110,8 @@ def make_parent_directory(file):
 def main(argv=None):
     """Run the command line; returns the exit status"""
     args, jobs = command_line(parser(), plan, argv)
+    if jobs is None:
+        return folder.run(args, PROGRAM)
 
     progress = not args.quiet and sys.stderr.isatty()
     failures = []
@@ -160,8 +164,12 @@ def main(argv=None):
 def plan(args):
     """Check the arguments; returns the output paths per audio file
 
-    Raises ValueError naming the argument and what is allowed.
+    Raises ValueError naming the argument and what is allowed. Folder mode
+    (--audio_dir/--audio_list) is checked by folder.run: returns None.
     """
+    if args.audio_files is None:
+        return None
+    folder.check_unused(args)
     count = len(args.audio_files)
     singing = singing_cli.plan(args)
     if args.output_harmonicity_files is not None:

@@ -119,7 +119,8 @@ def track(audio, sample_rate, options, name='audio'):
     with torch.no_grad():
         for probabilities in network_batches(audio, sample_rate, options, name):
             # (frames, 360) -> (360, frames), as the decoders take them
-            stream.update(_outside(probabilities.T.contiguous(), low, high))
+            probabilities = probabilities.T.contiguous()
+            stream.update(outside_to_inf(probabilities, low, high))
         _, pitch, periodicity_ = stream.finish()
     warn_if_trapped(stream.trapped, pitch.size(1))
     return pitch.to(output_device), periodicity_.to(output_device)
@@ -157,11 +158,12 @@ def decode_probabilities(probabilities, fmin, fmax, decoder):
 
 def mask(probabilities, fmin, fmax):
     """A copy of (batch, 360, frames) with -inf outside fmin..fmax"""
-    return _outside(probabilities.clone(), *convert.bin_range(fmin, fmax))
+    return outside_to_inf(probabilities.clone(), *convert.bin_range(fmin, fmax))
 
 
-def _outside(probabilities, low, high):
-    """Set bins outside [low, high) of (..., 360, frames) to -inf, in place"""
+def outside_to_inf(probabilities, low, high):
+    """Set bins outside [low, high) of (..., 360, frames) to -inf, in place;
+    returns the tensor"""
     probabilities[..., :low, :] = -float('inf')
     probabilities[..., high:, :] = -float('inf')
     return probabilities

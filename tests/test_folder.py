@@ -1,0 +1,338 @@
+"""Folder mode: outputs equal predict file by file, resume, failures, bad input"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import torchcrepe
+from torchcrepe import __main__ as cli
+from torchcrepe.dataset import base, listing, outputs
+
+from .signals import tone, write_wav
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# name: (sample rate, seconds, kind); frame counts are not multiples of a
+# 32-frame block, so the network's blocks mix frames of several files
+GOOD = {'a/x.wav': (16000, .43, 'tone'),
+        'a/y.wav': (22050, .31, 'noise'),
+        'b/c/z.wav': (44100, 1.27, 'tone'),
+        'short.wav': (16000, .02, 'tone')}
+BAD = ['bad/empty.wav', 'bad/nan.wav', 'bad/text.wav']
+
+
+def make_tree(root):
+    """GOOD and BAD files under root, plus a file that is not audio"""
+    generator = np.random.default_rng(3)
+    for name, (rate, seconds, kind) in GOOD.items():
+        os.makedirs(os.path.dirname(os.path.join(root, name)) or root, exist_ok=True)
+        if kind == 'tone':
+            samples = tone(lambda t: 180 * 2 ** t, seconds, rate, harmonics=3)
+        else:
+            samples = .2 * generator.standard_normal((1, int(seconds * rate)))
+        write_wav(os.path.join(root, name), samples, rate)
+    os.makedirs(os.path.join(root, 'bad'), exist_ok=True)
+    open(os.path.join(root, 'bad/empty.wav'), 'wb').close()
+    nan = np.full((1, 4000), np.nan)
+    write_wav(os.path.join(root, 'bad/nan.wav'), nan, 16000, 'float32')
+    with open(os.path.join(root, 'bad/text.wav'), 'w') as file:
+        file.write('not audio at all\n')
+    with open(os.path.join(root, 'notes.txt'), 'w') as file:
+        file.write('ignored: not an audio extension\n')
+    return root
+
+
+@pytest.fixture(scope='module')
+def tree(tmp_path_factory):
+    return make_tree(str(tmp_path_factory.mktemp('in')))
+
+
+def expected(root, name, decoder, pad=True):
+    """predict on the file alone, under the file's seed"""
+    audio, rate = torchcrepe.load.audio(os.path.join(root, name))
+    torch.manual_seed(listing.seed_from(name))
+    pitch, periodicity = torchcrepe.predict(
+        audio, rate, model='tiny', decoder=torchcrepe.decode.DECODERS[decoder],
+        return_periodicity=True, pad=pad)
+    return pitch[0].numpy(), periodicity[0].numpy()
+
+
+def assert_matches_predict(root, out, decoder, format='npz'):
+    for name in GOOD:
+        path = listing.output_path(out, name, format)
+        time_, pitch, periodicity = outputs.read(path)
+        want_pitch, want_periodicity = expected(root, name, decoder)
+        assert pitch.dtype == np.float32 and pitch.shape == want_pitch.shape
+        np.testing.assert_array_equal(pitch, want_pitch)
+        np.testing.assert_array_equal(periodicity, want_periodicity)
+        hop = torchcrepe.framing.model_hop(GOOD[name][0]) / 16000
+        np.testing.assert_allclose(time_, np.arange(len(pitch)) * hop)
+
+
+def frame_total(root):
+    return sum(len(expected(root, name, 'weighted_argmax')[0]) for name in GOOD)
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Rows of every network call folder mode makes"""
+    calls = []
+    infer = base.infer
+
+    def counting(frames, *args, **kwargs):
+        calls.append(frames.size(0))
+        return infer(frames, *args, **kwargs)
+    monkeypatch.setattr(base, 'infer', counting)
+    return calls
+
+
+@pytest.mark.parametrize('decoder,jobs', [('viterbi', 1), ('viterbi', 2),
+                                          ('weighted_viterbi', 0),
+                                          ('weighted_argmax', 0),
+                                          ('argmax', 0)])
+def test_matches_predict_file_by_file(tree, tmp_path, spy, decoder, jobs):
+    out = str(tmp_path / 'out')
+    summary = torchcrepe.predict_from_folder_to_folder(
+        tree, out, model='tiny', decoder=decoder, jobs=jobs)
+    assert (summary.succeeded, summary.skipped, summary.failed) == (4, 0, 3)
+    assert_matches_predict(tree, out, decoder)
+    # Cross-file batching: the 4 files' frames (not multiples of 32) go
+    # to the network in one call, not one call per file
+    assert len(spy) == 1 and spy[0] == frame_total(tree) == 207
+    assert summary.audio_seconds == pytest.approx(sum(s for _, s, _ in GOOD.values()), abs=1e-3)
+
+
+def test_small_batches_mix_files_in_blocks(tree, tmp_path, spy):
+    out = str(tmp_path / 'out')
+    torchcrepe.predict_from_folder_to_folder(
+        tree, out, model='tiny', decoder='weighted_viterbi', jobs=0,
+        batch_size=40)
+    assert_matches_predict(tree, out, 'weighted_viterbi')
+    # Calls of whole 32-frame blocks (the step is 64 frames), then the rest
+    assert spy[:-1] and all(rows % 32 == 0 for rows in spy[:-1])
+    assert sum(spy) == frame_total(tree)
+
+
+def test_failures_and_summary(tree, tmp_path):
+    out = str(tmp_path / 'out')
+    status = cli.main(['--audio_dir', tree, '--output_dir', out, '--model',
+                       'tiny', '--jobs', '0', '--quiet'])
+    assert status == 1
+    with open(os.path.join(out, 'failures.jsonl')) as file:
+        lines = [json.loads(line) for line in file]
+    assert [line['relative'] for line in lines] == BAD
+    assert [line['error'] for line in lines] == ['ValueError'] * 3
+    assert 'empty' in lines[0]['message'] and 'NaN' in lines[1]['message']
+    assert 'not a readable' in lines[2]['message']
+    written = sorted(os.path.relpath(os.path.join(folder, name), out)
+                     for folder, _, names in os.walk(out) for name in names)
+    assert written == sorted(['failures.jsonl', 'a/x.npz', 'a/y.npz',
+                              'b/c/z.npz', 'short.npz'])
+    with np.load(os.path.join(out, 'a/x.npz')) as arrays:
+        settings = json.loads(str(arrays['settings']))
+    assert settings['model'] == 'tiny' and settings['decoder'] == 'viterbi'
+    assert settings['sample_rate'] == 16000 and settings['hop_seconds'] == .01
+
+
+def test_resume_skips_existing_and_matches(tree, tmp_path):
+    out = str(tmp_path / 'out')
+    first = torchcrepe.predict_from_folder_to_folder(
+        tree, out, model='tiny', jobs=0)
+    os.remove(os.path.join(out, 'a/y.npz'))
+    # What a run killed mid-write leaves: a temporary beside the output
+    stale = os.path.join(out, 'a', '.y.npz.k2j4x.tmp')
+    other = os.path.join(out, 'a', '.notes.txt.tmp')
+    for path in (stale, other):
+        with open(path, 'wb') as file:
+            file.write(b'half')
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    before = os.stat(os.path.join(out, 'a/x.npz')).st_mtime_ns
+    second = torchcrepe.predict_from_folder_to_folder(
+        tree, out, model='tiny', jobs=0)
+    assert (second.succeeded, second.skipped, second.failed) == (1, 3, 3)
+    assert os.stat(os.path.join(out, 'a/x.npz')).st_mtime_ns == before
+    assert not os.path.exists(stale) and os.path.exists(other)
+    assert first.failed == 3
+    assert_matches_predict(tree, out, 'viterbi')
+    third = torchcrepe.predict_from_folder_to_folder(
+        tree, out, model='tiny', jobs=0, overwrite=True)
+    assert (third.succeeded, third.skipped) == (4, 0)
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds workers in /proc')
+def test_killed_run_resumes_to_the_same_outputs(tmp_path):
+    root = str(tmp_path / 'in')
+    for index in range(16):
+        os.makedirs(root, exist_ok=True)
+        write_wav(os.path.join(root, f'{index:02d}.wav'),
+                  tone(150 + 10 * index, .5, 16000), 16000)
+    out = str(tmp_path / 'out')
+    command = [sys.executable, '-m', 'torchcrepe', '--audio_dir', root,
+               '--output_dir', out, '--model', 'tiny', '--jobs', '1',
+               '--batch_size', '32', '--quiet']
+    process = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=ROOT),
+                               stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while not os.path.exists(os.path.join(out, '02.npz')) and time.time() < deadline:
+        time.sleep(.02)
+    workers = _children(process.pid)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    # Its reader process sees it gone and exits too
+    assert workers
+    deadline = time.time() + 10
+    while any(os.path.exists(f'/proc/{pid}') for pid in workers) and time.time() < deadline:
+        time.sleep(.1)
+    assert not any(os.path.exists(f'/proc/{pid}') for pid in workers)
+    done = [name for name in os.listdir(out) if name.endswith('.npz')]
+    assert 3 <= len(done) < 16
+    finished = subprocess.run(command, env=dict(os.environ, PYTHONPATH=ROOT),
+                              capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert f'{16 - len(done)} succeeded, {len(done)} skipped' in finished.stderr
+    assert not [name for name in os.listdir(out) if name.endswith('.tmp')]
+    for index in range(16):
+        name = f'{index:02d}.wav'
+        _, pitch, periodicity = outputs.read(listing.output_path(out, name, 'npz'))
+        want_pitch, want_periodicity = expected(root, name, 'viterbi')
+        np.testing.assert_array_equal(pitch, want_pitch)
+        np.testing.assert_array_equal(periodicity, want_periodicity)
+
+
+def _children(pid):
+    """Processes whose parent is pid (Linux /proc)"""
+    children = []
+    for entry in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{entry}/stat') as file:
+                fields = file.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry))
+    return children
+
+
+@pytest.mark.parametrize('format', ['npy', 'pt', 'csv', 'json'])
+def test_formats_hold_time_pitch_periodicity(tree, tmp_path, format):
+    out = str(tmp_path / 'out')
+    torchcrepe.predict_from_folder_to_folder(
+        tree, out, model='tiny', decoder='weighted_argmax', jobs=0,
+        format=format, voicing_threshold=0.)
+    if format in ('npy', 'pt'):
+        assert_matches_predict(tree, out, 'weighted_argmax', format)
+        return
+    for name in GOOD:
+        time_, pitch, periodicity = outputs.read(listing.output_path(out, name, format))
+        want_pitch, want_periodicity = expected(tree, name, 'weighted_argmax')
+        np.testing.assert_allclose(pitch, want_pitch, atol=5e-5)
+        np.testing.assert_allclose(periodicity, want_periodicity, atol=5e-7)
+        hop = torchcrepe.framing.model_hop(GOOD[name][0]) / 16000
+        np.testing.assert_allclose(time_, np.arange(len(pitch)) * hop, atol=1e-6)
+
+
+def test_audio_list(tree, tmp_path):
+    manifest = tmp_path / 'list.txt'
+    manifest.write_text(f'# two of the tree, one missing\n{tree}/a/x.wav\n'
+                        f'{tree}/b/c/z.wav\n\n{tree}/gone.wav\n')
+    out = str(tmp_path / 'out')
+    status = cli.main(['--audio_list', str(manifest), '--output_dir', out,
+                       '--model', 'tiny', '--decoder', 'weighted_viterbi',
+                       '--jobs', '0', '--quiet'])
+    assert status == 1
+    relative = tree.lstrip(os.sep)
+    for name in ('a/x.wav', 'b/c/z.wav'):
+        _, pitch, _ = outputs.read(listing.output_path(out, f'{relative}/{name}', 'npz'))
+        np.testing.assert_array_equal(pitch, expected(tree, name, 'weighted_viterbi')[0])
+    with open(os.path.join(out, 'failures.jsonl')) as file:
+        (line,) = [json.loads(line) for line in file]
+    assert line['error'] == 'FileNotFoundError' and 'gone.wav' in line['message']
+
+
+def test_too_short_without_padding_is_a_failure(tmp_path):
+    root = tmp_path / 'in'
+    root.mkdir()
+    write_wav(str(root / 'long.wav'), tone(200, .2, 16000), 16000)
+    write_wav(str(root / 'short.wav'), tone(200, .05, 16000), 16000)
+    out = str(tmp_path / 'out')
+    summary = torchcrepe.predict_from_folder_to_folder(
+        str(root), out, model='tiny', pad=False, jobs=0)
+    assert (summary.succeeded, summary.failed) == (1, 1)
+    assert sorted(os.listdir(out)) == ['failures.jsonl', 'long.npz']
+    with open(os.path.join(out, 'failures.jsonl')) as file:
+        (line,) = [json.loads(line) for line in file]
+    assert line['relative'] == 'short.wav' and 'no_pad' in line['message']
+
+
+def usage_error(capsys, *arguments):
+    """(exit status, stderr) of the command line, in process"""
+    try:
+        status = cli.main([str(argument) for argument in arguments])
+    except SystemExit as exit:
+        status = exit.code
+    error = capsys.readouterr().err
+    assert 'Traceback' not in error
+    return status, error
+
+
+def test_bad_arguments(tree, tmp_path, capsys):
+    out = tmp_path / 'out'
+    status, error = usage_error(capsys, '--audio_dir', tmp_path / 'missing',
+                                '--output_dir', out)
+    assert status == 2 and 'audio_dir' in error and 'does not exist' in error
+    status, error = usage_error(capsys, '--audio_dir', f'{tree}/a/x.wav',
+                                '--output_dir', out)
+    assert status == 2 and 'is not a directory' in error
+    empty = tmp_path / 'empty'
+    (empty / 'sub').mkdir(parents=True)
+    (empty / 'sub' / 'readme.txt').write_text('no audio')
+    status, error = usage_error(capsys, '--audio_dir', empty, '--output_dir', out)
+    assert status == 2 and 'no audio files' in error and '.wav' in error
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    status, error = usage_error(capsys, '--audio_dir', tree, '--output_dir',
+                                blocker / 'out')
+    assert status == 2 and 'output_dir' in error and 'cannot be created' in error
+    status, error = usage_error(capsys, '--audio_dir', tree, '--output_dir', blocker)
+    assert status == 2 and 'not a directory' in error
+    status, error = usage_error(capsys, '--audio_dir', tree, '--audio_files',
+                                f'{tree}/a/x.wav', '--output_dir', out)
+    assert status == 2 and 'not allowed with' in error
+    status, error = usage_error(capsys, '--audio_dir', tree, '--output_dir',
+                                out, '--jobs', '-1')
+    assert status == 2 and 'jobs must be None or an integer >= 0' in error
+    status, error = usage_error(capsys, '--audio_dir', tree, '--output_files',
+                                'x.npy', '--output_dir', out)
+    assert status == 2 and '--output_files cannot be used' in error
+    status, error = usage_error(capsys, '--audio_list', tmp_path / 'none.txt',
+                                '--output_dir', out)
+    assert status == 2 and 'audio_list' in error
+    assert not out.exists()
+
+
+def test_engine_ray_without_ray(tree, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'ray', None)  # import ray fails
+    out = tmp_path / 'out'
+    status, error = usage_error(capsys, '--audio_dir', tree, '--output_dir',
+                                out, '--engine', 'ray')
+    assert status == 2 and "pip install 'torchcrepe[ray]'" in error
+    assert not out.exists()
+
+
+def test_listing_is_sorted_and_skips_output_dir(tree, tmp_path):
+    names = [item.relative for item in listing.walk(tree)]
+    # A folder's files, then its subfolders, each in sorted order
+    assert names == ['short.wav', 'a/x.wav', 'a/y.wav', 'b/c/z.wav'] + BAD
+    assert [item.relative for item in listing.walk(tree, skip=f'{tree}/b')] == \
+        ['short.wav', 'a/x.wav', 'a/y.wav'] + BAD
+    assert listing.seed_from('a/x.wav') == listing.seed_from('a/x.wav') != \
+        listing.seed_from('a/y.wav')
+    assert listing.seed_from('a/x.wav') == int.from_bytes(
+        __import__('hashlib').sha256(b'a/x.wav').digest()[:8], 'little') & (2 ** 63 - 1)

@@ -1,0 +1,56 @@
+"""The one place where folder mode touches the rest of torchcrepe.
+
+Every function folder mode and the Ray engine need from other torchcrepe
+modules is imported or adapted here, so that a change of layout elsewhere
+is answered by editing this file alone.
+"""
+import torch
+
+from .. import checks, convert, decode, files, framing, load, network, pipeline
+from ..constants import MAX_FMAX, SAMPLE_RATE, VOICING_THRESHOLD, __version__
+
+
+__all__ = ['MAX_FMAX', 'SAMPLE_RATE', 'block_size', 'check_audio', 'frame_count',
+           'frame_times', 'frames', 'infer', 'load_audio', 'long_enough',
+           'at_model_rate', 'bin_range', 'settings', 'Stream', 'DECODERS',
+           'decoder_name', 'staged', 'save_track', 'version',
+           'DEFAULT_BATCH_SIZE', 'VOICING_THRESHOLD', 'checks',
+           'outside_to_inf']
+
+settings = pipeline.settings
+frames = framing.frames
+frame_count = framing.frame_count
+frame_times = framing.frame_times
+at_model_rate = framing.at_model_rate
+block_size = network.block_size
+bin_range = convert.bin_range
+check_audio = checks.audio
+long_enough = checks.long_enough
+load_audio = load.audio
+Stream = decode.Stream
+DECODERS = decode.DECODERS
+staged = files.staged
+save_track = files.save_track
+DEFAULT_BATCH_SIZE = pipeline.DEFAULT_BATCH_SIZE
+outside_to_inf = pipeline.outside_to_inf
+
+
+def infer(*args, **kwargs):
+    """network.infer, looked up at call time (tests replace it)"""
+    return network.infer(*args, **kwargs)
+
+
+def decoder_name(decoder):
+    """The DECODERS name of a decoding function (folder mode takes names
+    only, so that settings cross process boundaries)"""
+    return next(name for name, function in DECODERS.items()
+                if function is decoder)
+
+
+def version():
+    """This torchcrepe's version string"""
+    return __version__
+
+
+def no_grad():
+    return torch.no_grad()

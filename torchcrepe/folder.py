@@ -1,0 +1,251 @@
+"""Folder mode: every audio file under a folder (or in a list), one output each.
+
+    python -m torchcrepe --audio_dir IN --output_dir OUT [--format npz]
+        [--jobs N] [--overwrite] [--engine local|ray] [--ray_address ADDR]
+
+Python: `predict_from_folder_to_folder(audio_dir, output_dir, ...)`.
+Outputs mirror the input tree; existing outputs are skipped (resume);
+failures go to OUT/failures.jsonl; see torchcrepe.dataset for the parts.
+"""
+import os
+import sys
+
+from . import distributed
+from .constants import MAX_FMAX
+from .dataset import base, driver, listing, local, outputs, reading
+
+
+ENGINES = ('local', 'ray')
+
+
+def predict_from_folder_to_folder(audio_dir=None,
+                                  output_dir=None,
+                                  hop_length=None,
+                                  fmin=50.,
+                                  fmax=MAX_FMAX,
+                                  model='full',
+                                  decoder='viterbi',
+                                  batch_size=None,
+                                  device='cpu',
+                                  pad=True,
+                                  *,
+                                  precision=None,
+                                  progress=False,
+                                  backend='torch',
+                                  voicing_threshold=base.VOICING_THRESHOLD,
+                                  format='npz',
+                                  jobs=None,
+                                  overwrite=False,
+                                  engine='local',
+                                  audio_list=None,
+                                  ray_address=None):
+    """Track the pitch of every audio file under a folder, one output each
+
+    Arguments
+        audio_dir (str): the input tree, read recursively (extensions in
+            dataset.listing.AUDIO_EXTENSIONS); or None with audio_list
+        output_dir (str): OUT; each file's output goes to the same
+            relative path with its extension replaced by `format`'s
+        format (str): 'npz' (default), 'npy', 'csv', 'json' or 'pt' (see
+            dataset.outputs); every format holds time, pitch, periodicity
+        jobs (int or None): reader processes; None for one per core; 0
+            reads in this process (no worker processes)
+        overwrite (bool): recompute files whose output exists
+        engine (str): 'local', or 'ray' (pip install 'torchcrepe[ray]')
+        audio_list (str or None): a text file of audio paths, one a line,
+            instead of audio_dir
+        ray_address (str or None): a Ray cluster; None for $RAY_ADDRESS,
+            else a local Ray instance
+        decoder (str or function): one of decode.DECODERS; viterbi and
+            argmax draw their dither from a generator seeded from the
+            file's relative path (dataset.listing.seed_from)
+        others as predict_from_files_to_files
+
+    Returns
+        dataset.outputs.Summary: succeeded, skipped, failed, audio_seconds
+
+    Raises ValueError (naming the argument) before any work for bad
+    arguments; a bad file is a line of OUT/failures.jsonl, not an error.
+    """
+    job, items, total, address = plan(
+        audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
+        overwrite, voicing_threshold, progress,
+        dict(hop_length=hop_length, fmin=fmin, fmax=fmax, model=model,
+             decoder=decoder, batch_size=batch_size, device=device, pad=pad,
+             precision=precision, backend=backend))
+    if engine == 'ray':
+        def engine_(pending):
+            return distributed.records(pending, job, address, jobs)
+    else:
+        jobs = reading.default_jobs() if jobs is None else jobs
+
+        def engine_(pending):
+            return local.records(pending, job, jobs)
+    return driver.run(items, job, engine_, progress, total)
+
+
+def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
+         overwrite, voicing_threshold, progress, options):
+    """Check everything before any work; returns (Job, items, total, address)
+
+    Nothing is written before the checks pass (OUT is made last).
+    """
+    settings = base.settings(**options, progress=False)
+    options = dict(options, decoder=_decoder_name(settings.decoder),
+                   fmin=settings.fmin, fmax=settings.fmax,
+                   device=str(settings.device), pad=settings.pad)
+    if format not in listing.FORMATS:
+        raise ValueError(f'format must be one of {_names(listing.FORMATS)}; '
+                         f'got {format!r}')
+    if engine not in ENGINES:
+        raise ValueError(f'engine must be one of {_names(ENGINES)}; got {engine!r}')
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)
+                             or jobs < 0):
+        raise ValueError(f'jobs must be None or an integer >= 0; got {jobs!r}')
+    if not 0 <= voicing_threshold <= 1:
+        raise ValueError(f'voicing_threshold must be within 0..1; got {voicing_threshold}')
+    items = _listing(audio_dir, audio_list, output_dir)
+    head, items = listing.first(items)
+    if head is None:
+        where = f'under {audio_dir!r}' if audio_list is None else f'in {audio_list!r}'
+        raise ValueError(f'no audio files {where} (looked for '
+                         f'{", ".join(listing.AUDIO_EXTENSIONS)})')
+    address = None
+    if engine == 'ray':
+        address = distributed.check(ray_address)
+    _make_output_dir(output_dir)
+    total = None
+    if progress:
+        total = sum(1 for _ in _listing(audio_dir, audio_list, output_dir))
+    job = outputs.Job(options, os.path.abspath(output_dir), format,
+                      bool(overwrite), float(voicing_threshold))
+    return job, items, total, address
+
+
+def _decoder_name(decoder):
+    try:
+        return base.decoder_name(decoder)
+    except StopIteration:
+        raise ValueError(
+            f'decoder must be one of {_names(base.DECODERS)} in folder mode '
+            f'(a custom decoder cannot be seeded per file); got {decoder!r}') from None
+
+
+def _listing(audio_dir, audio_list, output_dir):
+    if (audio_dir is None) == (audio_list is None):
+        raise ValueError('give exactly one of audio_dir and audio_list')
+    if output_dir is None:
+        raise ValueError('output_dir is required')
+    if audio_list is not None:
+        if not os.path.isfile(audio_list):
+            raise ValueError(f'audio_list {audio_list!r} is not a file')
+        if not os.access(audio_list, os.R_OK):
+            raise ValueError(f'audio_list {audio_list!r} cannot be read')
+        return listing.manifest(audio_list)
+    if not os.path.isdir(audio_dir):
+        state = 'is not a directory' if os.path.exists(audio_dir) else 'does not exist'
+        raise ValueError(f'audio_dir {audio_dir!r} {state}')
+    return listing.walk(audio_dir, skip=output_dir)
+
+
+def _make_output_dir(output_dir):
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise ValueError(f'output_dir {output_dir!r} exists and is not a directory')
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f'output_dir {output_dir!r} cannot be created '
+                         f'({error.strerror or error})') from None
+    if not os.access(output_dir, os.W_OK | os.X_OK):
+        raise ValueError(f'output_dir {output_dir!r} is not writable')
+
+
+def check_unused(args):
+    """Refuse folder mode's options without --audio_dir/--audio_list, rather
+    than ignore them"""
+    given = [f'--{name}' for name, default in FOLDER_DEFAULTS.items()
+             if getattr(args, name) != default]
+    if given:
+        raise ValueError(f'{", ".join(given)} need --audio_dir or --audio_list')
+
+
+# Folder mode's options and their defaults
+FOLDER_DEFAULTS = {'output_dir': None, 'format': 'npz', 'jobs': None,
+                   'overwrite': False, 'engine': 'local', 'ray_address': None}
+
+
+def _names(values):
+    return ', '.join(repr(value) for value in values)
+
+
+###############################################################################
+# Command line
+###############################################################################
+
+
+def add_arguments(parser, inputs):
+    """Add folder mode's options; `inputs` is the mutually exclusive group
+    that also holds --audio_files"""
+    inputs.add_argument(
+        '--audio_dir', metavar='IN',
+        help='folder mode: every audio file under IN, recursively')
+    inputs.add_argument(
+        '--audio_list', metavar='FILE',
+        help='folder mode: the audio files named in FILE, one path a line')
+    group = parser.add_argument_group('folder mode (--audio_dir/--audio_list)')
+    group.add_argument('--output_dir', metavar='OUT',
+                       help='one output per input, at its relative path')
+    group.add_argument('--format', default='npz', choices=listing.FORMATS,
+                       help='output format (default: npz: time, pitch, '
+                            'periodicity, settings)')
+    group.add_argument('--jobs', type=int, metavar='N',
+                       help='reader processes; 0 reads in the main process '
+                            '(default: one per core)')
+    group.add_argument('--overwrite', action='store_true',
+                       help='recompute files whose output exists')
+    group.add_argument('--engine', default='local', choices=ENGINES,
+                       help="ray: run on a Ray cluster (pip install "
+                            "'torchcrepe[ray]') (default: local)")
+    group.add_argument('--ray_address', metavar='ADDRESS',
+                       help='the Ray cluster (default: $RAY_ADDRESS, else a '
+                            'local Ray)')
+
+
+def run(args, program='python -m torchcrepe'):
+    """Folder mode from parsed arguments; returns the exit status
+
+    0: every file done or skipped; 1: some file failed (listed in
+    OUT/failures.jsonl); 2: a usage error, before any work.
+    """
+    try:
+        for name in ('output_files', 'output_periodicity_files', 'plot',
+                     'singing_report'):
+            if getattr(args, name, None) is not None:
+                raise ValueError(f'--{name} cannot be used with --audio_dir/'
+                                 '--audio_list (outputs go to --output_dir)')
+        if getattr(args, 'embed', False):
+            raise ValueError('--embed is not available in folder mode; use '
+                             '--audio_files with --output_files')
+        if args.output_dir is None:
+            raise ValueError('--output_dir is required with --audio_dir/--audio_list')
+        device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
+        progress = not args.quiet and sys.stderr.isatty()
+        summary = predict_from_folder_to_folder(
+            args.audio_dir, args.output_dir, args.hop_length, args.fmin,
+            args.fmax, args.model, args.decoder or 'viterbi', args.batch_size,
+            device,
+            not args.no_pad, precision=args.precision, progress=progress,
+            backend=args.backend, voicing_threshold=args.voicing_threshold,
+            format=args.format, jobs=args.jobs, overwrite=args.overwrite,
+            engine=args.engine, audio_list=args.audio_list,
+            ray_address=args.ray_address)
+    except (ValueError, TypeError) as error:
+        print(f'{program}: error: {error}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('torchcrepe: interrupted; finished outputs are kept, no partial '
+              'file is left; run again to finish the rest', file=sys.stderr)
+        return 130
+    print(f'torchcrepe: {summary}', file=sys.stderr)
+    return 1 if summary.failed else 0
+
