@@ -44,12 +44,3 @@ def seeded():
     """Every test starts from the same random state"""
     torch.manual_seed(0)
     np.random.seed(0)
-
-
-@pytest.fixture(scope='module')
-def network_probabilities(frames):
-    """tiny's (1, 360, 256) output for the reference frames, masked like
-    postprocess does for fmin=50, fmax=1000"""
-    with torch.no_grad():
-        probabilities = torchcrepe.infer(frames, 'tiny').T[None]
-    return torchcrepe.core.mask(probabilities, 50., 1000.)

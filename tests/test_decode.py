@@ -5,7 +5,8 @@ import torch
 import torchcrepe
 from torchcrepe import decode
 
-from .test_decode_viterbi import dense_viterbi, random_logits, trapping_probabilities
+from .test_decode_viterbi import (dense_viterbi, network_probabilities,  # noqa: F401
+                                  random_logits, trapping_probabilities)
 
 
 ###############################################################################

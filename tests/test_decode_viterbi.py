@@ -69,6 +69,15 @@ def random_logits(batch, time, seed, scale=1., masked=False, leaps=False):
     return logits
 
 
+@pytest.fixture(scope='module')
+def network_probabilities(frames):
+    """tiny's (1, 360, 256) output for the reference frames, masked like
+    postprocess does for fmin=50, fmax=1000"""
+    with torch.no_grad():
+        probabilities = torchcrepe.infer(frames, 'tiny').T[None]
+    return torchcrepe.core.mask(probabilities, 50., 1000.)
+
+
 @pytest.fixture(params=['compiled', 'torch'])
 def kernel(request, monkeypatch):
     """Run the test with each kernel"""
