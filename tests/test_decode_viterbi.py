@@ -1,5 +1,7 @@
 """The Viterbi decoders against a dense reference, and the edge-corrected
 transition against 0.0.24's (torchcrepe.decode.viterbi, .banded, .kernels)."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,8 @@ import torch
 import torchcrepe
 from torchcrepe import decode
 from torchcrepe.decode import banded, recursion
+
+from benchmarks.corpus import RATE, recording
 
 from .conftest import CAPACITIES
 from .signals import tone
@@ -344,3 +348,23 @@ def test_tones_after_noise_and_silence_are_followed(capacity):
             cents = 1200 * np.log2(pitch[0, frames].double().numpy() / frequency)
             assert np.abs(cents).max() < 50, (capacity, frequency)
         assert decode.edge_trapped(probabilities, bins) == 0
+
+
+def test_predict_defaults_voice_a_recording_like_signal():
+    """predict with every default (full, viterbi, fmin 50 Hz, fmax 2006 Hz)
+    on 2.5 s of speech-like phrases, pauses, breath, room noise and echo
+    (benchmarks/corpus.py): the voiced frames tracked and voiced, the
+    pauses not, and no warning. 0.0.24's transition voiced none of them."""
+    item = recording(2.5)
+    voiced, unvoiced = item.f0 > 0, item.f0 == 0
+    assert voiced.sum() >= 150 and unvoiced.sum() >= 50
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        pitch, periodicity = torchcrepe.predict(torch.from_numpy(item.audio)[None], RATE,
+                                                return_periodicity=True)
+    pitch, periodicity = pitch[0].double().numpy(), periodicity[0].double().numpy()
+    cents = np.abs(1200 * np.log2(pitch[voiced] / item.f0[voiced]))
+    threshold = torchcrepe.core.VOICING_THRESHOLD
+    assert (cents < 50).mean() >= .97
+    assert (periodicity[voiced] >= threshold).mean() >= .95
+    assert (periodicity[unvoiced] >= threshold).mean() <= .1
