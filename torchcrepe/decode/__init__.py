@@ -29,8 +29,8 @@ import torch
 from .. import convert
 from ..constants import CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS
 # The banded model and the recursion, re-exported as this package's names
-from .banded import (BAND, BAND_TABLES, EPSILON, LOG_EPSILON, LOG_START,  # noqa: F401
-                     NORMALISATIONS, at_edge, band_table, log_probabilities, transition)
+from .banded import (BAND, BAND_TABLES, EPSILON, LOCAL_RADIUS, LOG_EPSILON,  # noqa: F401
+                     LOG_START, NORMALISATIONS, at_edge, band_table, log_probabilities, transition)
 from .recursion import ViterbiPath, compiled, viterbi_bins  # noqa: F401
 
 
@@ -185,10 +185,6 @@ def bin_argmax(logits):
     return bins
 
 
-# Bins on each side of the centre that the weighted decoders average over
-LOCAL_RADIUS = 4
-
-
 def non_negative(values):
     """Probabilities as weights: -inf (outside fmin..fmax) weighs 0"""
     return values.clamp(min=0)
@@ -223,8 +219,7 @@ def local_average_cents(weights, bins, transform=None):
         values = weights.detach().contiguous().numpy()
         centres = bins.to('cpu', torch.int64).contiguous().numpy()
         for item in range(len(values)):
-            compiled().local_average(values[item], centres[item], LOCAL_RADIUS, kind,
-                                     cents[item].numpy())
+            compiled().local_average(values[item], centres[item], kind, cents[item].numpy())
         return cents
     return _torch_local_average(weights, bins, transform)
 

@@ -38,6 +38,10 @@ EPSILON = float(np.finfo(np.float32).tiny)
 LOG_EPSILON = float(np.log(np.float64(EPSILON)))
 LOG_START = float(np.log(np.float64(1. / PITCH_BINS) + EPSILON))
 
+# Bins on each side of the centre that the weighted decoders average over
+# (here so that the compiled loops can take it as a constant)
+LOCAL_RADIUS = 4
+
 # How the transition's rows are normalised: see the module docstring
 NORMALISATIONS = ('interior', 'row')
 

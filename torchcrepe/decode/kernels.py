@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from ..constants import CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS
-from .banded import BAND, LOG_EPSILON
+from .banded import BAND, LOCAL_RADIUS, LOG_EPSILON
 
 _jit = numba.njit(cache=True, nogil=True)
 
@@ -168,8 +168,8 @@ def argmax(values, bins):
 
 
 @_jit
-def local_average_range(values, bins, radius, kind, start, stop, cents):
-    """The weighted mean of the cents of bins[t] - radius .. bins[t] + radius
+def local_average_range(values, bins, kind, start, stop, cents):
+    """The weighted mean of the cents of bins[t] - 4 .. bins[t] + 4
     for frames start .. stop - 1, in float64, into cents (n,)
 
     kind 0: the weights are `values` (360, n) as given; 1: their sigmoid;
@@ -177,7 +177,8 @@ def local_average_range(values, bins, radius, kind, start, stop, cents):
     for t in range(start, stop):
         total = 0.
         weighted = 0.
-        for j in range(max(bins[t] - radius, 0), min(bins[t] + radius + 1, PITCH_BINS)):
+        for j in range(max(bins[t] - LOCAL_RADIUS, 0),
+                       min(bins[t] + LOCAL_RADIUS + 1, PITCH_BINS)):
             weight = np.float64(values[j, t])
             if kind == 1:
                 weight = 1. / (1. + np.exp(-weight))
@@ -192,7 +193,7 @@ def local_average_range(values, bins, radius, kind, start, stop, cents):
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def local_average(values, bins, radius, kind, cents):
+def local_average(values, bins, kind, cents):
     """local_average_range over every frame, stretches of frames in parallel
 
     Reading 9 scattered values per frame waits on memory: two threads over
@@ -200,5 +201,5 @@ def local_average(values, bins, radius, kind, cents):
     the same whatever the split."""
     count = values.shape[1]
     for part in numba.prange((count + STRETCH - 1) // STRETCH):
-        local_average_range(values, bins, radius, kind, part * STRETCH,
+        local_average_range(values, bins, kind, part * STRETCH,
                             min(count, (part + 1) * STRETCH), cents)
