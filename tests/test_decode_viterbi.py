@@ -1,5 +1,5 @@
 """The Viterbi decoders against a dense reference, and the edge-corrected
-transition against 0.0.24's (torchcrepe.decode.viterbi, .banded, .kernels)."""
+transition against 0.0.24's (torchcrepe.decode.recursion, .banded, .kernels)."""
 import warnings
 
 import numpy as np
