@@ -11,15 +11,10 @@ torchcrepe accepts) and fmax torchcrepe.MAX_FMAX (2006 Hz, bin 359). Frames
 the corpus marks NaN (windows across a note's start or end) are left out;
 the rest are pooled over all items.
 
-Both Viterbi decoders are also run with fmin 36 Hz and fmax 1766 Hz (bins
-11-347; rows 'viterbi, 36-1766 Hz'), which keeps the path off the 11 bins at
-each end, and with 0.0.24's transition over all bins ('viterbi_0024',
-'weighted_viterbi_0024'), whose rows are each normalised over the bins
-within reach: the bins nearest either end keep their own state more
-cheaply, and after noise or silence the path rests in bin 0 or 359 and
-often never climbs to the note. The default transition normalises every
-row by the interior rows' sum, so over all bins the Viterbi rows should be
-close to the 36-1766 Hz ones.
+Both Viterbi decoders also run over bins 11-347 (fmin 36 Hz, fmax 1766 Hz;
+'viterbi, 36-1766 Hz'), off the 11 bins at each end; 'viterbi_0024' rows
+use 0.0.24's transition, whose edge bins keep their state more cheaply, so
+that after noise or silence its path rests in bin 0 or 359.
 
 The recording-like signal of benchmarks/corpus.py (`recording`: 20 s of
 speech-like phrases, a sung vowel, pauses with breath noise, room noise and
@@ -434,24 +429,20 @@ def plot(results, path, decoder=PLOTTED):
 def dumps(settings, results):
     """JSON: the settings, each model's size and speed, and the metrics as
     rows (model, decoder, group, *METRICS), one per line"""
-    models = {}
+    def rounded(value):
+        return value if value is None or isinstance(value, int) else round(value, 3)
+
+    models, rows = {}, []
     for model, entry in results.items():
         models[model] = {key: value for key, value in entry.items()
                          if key not in ('decoders', 'recording', 'voicing')}
-        models[model]['recording'] = {
-            decoder: {key: value if value is None or isinstance(value, int) else round(value, 3)
-                      for key, value in values.items()}
-            for decoder, values in entry['recording'].items()}
-        models[model]['voicing_sweep'] = [
-            [threshold] + [None if value is None else round(value, 3) for value in pair]
-            for threshold, pair in entry['voicing'].items()]
-    rows = []
-    for model, entry in results.items():
+        models[model]['recording'] = {decoder: {key: rounded(value) for key, value in values.items()}
+                                      for decoder, values in entry['recording'].items()}
+        models[model]['voicing_sweep'] = [[threshold] + [rounded(value) for value in pair]
+                                          for threshold, pair in entry['voicing'].items()]
         for decoder, groups_ in entry['decoders'].items():
             for group, values in groups_.items():
-                rows.append([model, decoder, group] + [
-                    value if value is None or isinstance(value, int) else round(value, 3)
-                    for value in (values[key] for key in METRICS)])
+                rows.append([model, decoder, group] + [rounded(values[key]) for key in METRICS])
     head = json.dumps({**settings, 'models': models, 'columns': ['model', 'decoder', 'group'] + METRICS},
                       indent=1)[:-2]
     body = ',\n  '.join(json.dumps(row, ensure_ascii=False, separators=(',', ':')) for row in rows)

@@ -1,5 +1,7 @@
 """The Viterbi decoders against a dense reference, and the edge-corrected
 transition against 0.0.24's (torchcrepe.decode.recursion, .banded, .kernels)."""
+import csv
+import os
 import warnings
 
 import numpy as np
@@ -368,3 +370,26 @@ def test_predict_defaults_voice_a_recording_like_signal():
     assert (cents < 50).mean() >= .97
     assert (periodicity[voiced] >= threshold).mean() >= .95
     assert (periodicity[unvoiced] >= threshold).mean() <= .1
+
+
+@pytest.mark.parametrize('capacity', ['tiny', 'small'])
+def test_example_at_the_default_range_warns_nothing(capacity):
+    """The bundled sung phrase at fmin 50 Hz, fmax 2006 Hz: the default
+    decoders give no edge warning and track the phrase as weighted_argmax
+    does (within 50 cents on 95% of its voiced frames)"""
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          'examples')
+    with open(os.path.join(folder, 'sung_phrase_f0.csv')) as file:
+        truth = np.array([float(row['frequency']) for row in csv.DictReader(file)])
+    audio, rate = torchcrepe.load.audio(os.path.join(folder, 'sung_phrase.wav'))
+    with torch.no_grad():
+        probabilities = torch.cat([torchcrepe.infer(frames, capacity) for frames
+                                   in torchcrepe.preprocess(audio, rate)]).T[None]
+    voiced = truth > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        for decoder in (decode.viterbi, decode.weighted_viterbi):
+            pitch = torchcrepe.postprocess(probabilities, 50., torchcrepe.MAX_FMAX, decoder)
+            pitch = pitch[0, :len(truth)].double().numpy()
+            cents = np.abs(1200 * np.log2(pitch[voiced] / truth[voiced]))
+            assert (cents < 50).mean() >= .95
