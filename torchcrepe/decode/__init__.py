@@ -86,7 +86,7 @@ def viterbi(logits):
     could settle at 31.7 Hz or 2 kHz and miss the notes that follow.
     Wherever 0.0.24's path stays off the 11 bins at each end (in every
     frame but the last), this path is the same, bin for bin, so the dither
-    draws and weighted pitches are too. Why: the two recursions do the
+    draws and weighted pitches are too (for finite inputs). Why: the two recursions do the
     same floating-point operations on the same numbers except the log
     transitions out of the edge bins, which are smaller here. Rounded
     addition and max are monotone, so every score here is at most its
