@@ -1,4 +1,5 @@
-import numpy as np
+"""The decoders by name, the weighted ones, Stream and the edge check
+(torchcrepe.decode); the Viterbi recursion is in test_decode_viterbi.py."""
 import pytest
 import torch
 
