@@ -11,14 +11,16 @@ torchcrepe accepts) and fmax torchcrepe.MAX_FMAX (2006 Hz, bin 359). Frames
 the corpus marks NaN (windows across a note's start or end) are left out;
 the rest are pooled over all items.
 
-Both Viterbi decoders are also run with fmin 36 Hz and fmax 1766 Hz (bins
-11-347; rows 'viterbi, 36-1766 Hz'). Their transition matrix (as in 0.0.24)
-has each row normalised over the bins within reach, so the 11 bins nearest
-either end keep their own state more cheaply than the rest; after noise or
-silence, where the network's output is flat, the path rests in bin 0 or 359
-and often never climbs to the note (its periodicity there is ~0, so the
-frames read unvoiced). Masking those bins removes the pull, at the price of
-the notes outside 36-1766 Hz.
+Both Viterbi decoders also run over bins 11-347 (fmin 36 Hz, fmax 1766 Hz;
+'viterbi, 36-1766 Hz'), off the 11 bins at each end; 'viterbi_0024' rows
+use 0.0.24's transition, whose edge bins keep their state more cheaply, so
+that after noise or silence its path rests in bin 0 or 359.
+
+The recording-like signal of benchmarks/corpus.py (`recording`: 20 s of
+speech-like phrases, a sung vowel, pauses with breath noise, room noise and
+echo) is decoded too, at predict's defaults (fmin 50 Hz, fmax 2006 Hz), and
+its voicing is swept: recall and false alarm rate of the default decoder
+(viterbi) for periodicity thresholds 0.1 to 0.5.
 
 Melody metrics come from mir_eval.melody:
     RPA, RCA        raw pitch / raw chroma accuracy: voiced frames whose pitch
@@ -62,7 +64,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import mir_eval  # noqa: E402
 
 import torchcrepe  # noqa: E402
-from benchmarks.corpus import HOP, RATE, corpus  # noqa: E402
+from benchmarks.corpus import HOP, RATE, corpus, recording  # noqa: E402
 from benchmarks.report import publish, save  # noqa: E402
 
 FMIN = torchcrepe.checks.MIN_FMIN  # 31.7 Hz, bin 0's centre rounded down
@@ -77,10 +79,18 @@ DECODINGS = [(name, name, FMIN, FMAX) for name in DECODERS] + [
     (f'{name}, {INNER[0]:.0f}-{INNER[1]:.0f} Hz', name, *INNER)
     for name in ('viterbi', 'weighted_viterbi')]
 
-# Drawn and broken down by category: the best (weighted_argmax) and both
-# weighted_viterbi rows
+# Drawn and broken down by category: the best (weighted_argmax), the
+# weighted_viterbi rows and 0.0.24's
 PLOTTED = 'weighted_argmax'
-BROKEN_DOWN = ['weighted_argmax', 'weighted_viterbi', DECODINGS[-1][0]]
+INNER_LABEL = DECODINGS[-1][0]
+BROKEN_DOWN = ['weighted_argmax', 'weighted_viterbi', INNER_LABEL, 'weighted_viterbi_0024']
+
+# The recording-like signal: its length (s), the range it is decoded over
+# (predict's defaults), the decoders shown and the voicing thresholds swept
+RECORDING_SECONDS = 20.
+RECORDING_RANGE = (50., torchcrepe.MAX_FMAX)
+RECORDING_DECODERS = ['weighted_argmax', 'viterbi', 'weighted_viterbi', 'viterbi_0024']
+THRESHOLDS = (.1, .15, .2, .21, .25, .3, .35, .4, .45, .5)
 
 # Frames per timed call of torchcrepe.infer (4 of its 32-frame CPU blocks)
 CHUNK = 128
@@ -137,9 +147,12 @@ def decode(probabilities, decoder, fmin=FMIN, fmax=FMAX):
     argmax and viterbi dither their pitch (+-20 cents, triangular) with
     torch's generator: it is seeded with 0 first, as predict would be."""
     torch.manual_seed(0)
-    pitch, periodicity = torchcrepe.postprocess(
-        probabilities, fmin, fmax, torchcrepe.decode.DECODERS[decoder],
-        return_periodicity=True)
+    with warnings.catch_warnings():
+        # The edge warning of viterbi_0024, whose trap these numbers measure
+        warnings.simplefilter('ignore', RuntimeWarning)
+        pitch, periodicity = torchcrepe.postprocess(
+            probabilities, fmin, fmax, torchcrepe.decode.DECODERS[decoder],
+            return_periodicity=True)
     return pitch[0].double().numpy(), periodicity[0].double().numpy()
 
 
@@ -156,14 +169,15 @@ def size(model):
 ###############################################################################
 
 
-def scores(truth, pitch, periodicity):
-    """Melody metrics over frames pooled from items (NaN truth left out)
+def scores(truth, pitch, periodicity, threshold=THRESHOLD):
+    """Melody metrics over frames pooled from items (NaN truth left out),
+    a frame being voiced when its periodicity is at least `threshold`
 
     The pitch metrics and voicing recall are None where no frame is voiced,
     the false alarm rate where none is unvoiced."""
     keep = ~np.isnan(truth)
     reference, estimate = truth[keep], pitch[keep]
-    voicing = (periodicity[keep] >= THRESHOLD).astype(float)
+    voicing = (periodicity[keep] >= threshold).astype(float)
     times = np.arange(len(reference)) * HOP / RATE
     with warnings.catch_warnings():
         # mir_eval warns of groups with no voiced frame, estimated or true
@@ -219,6 +233,7 @@ def evaluate(items, models, check=False):
                  'frames_per_second': round(speed, 1),
                  'frames_per_second_fastest_chunk': round(fastest, 1), 'decoders': {}}
         entry['decoders'] = measure(items, probabilities)
+        entry['recording'], entry['voicing'] = measure_recording(model)
         if check:
             for decoder in DECODERS:
                 same_as_predict(items[0], model, decoder, *decode(probabilities[0], decoder))
@@ -243,6 +258,23 @@ def measure(items, probabilities):
             name: scores(*(np.concatenate(parts) for parts in zip(*pooled[name])))
             for name in names}
     return result
+
+
+def measure_recording(model):
+    """On the recording-like signal: {decoder: scores} for RECORDING_DECODERS,
+    and {threshold: (voicing recall, false alarm rate)} of viterbi"""
+    item = recording(RECORDING_SECONDS)
+    probabilities = network([item], model)[0][0]
+    results = {}
+    for decoder in RECORDING_DECODERS:
+        pitch, periodicity = decode(probabilities, decoder, *RECORDING_RANGE)
+        results[decoder] = scores(item.f0, pitch, periodicity)
+    pitch, periodicity = decode(probabilities, 'viterbi', *RECORDING_RANGE)
+    sweep = {}
+    for threshold in THRESHOLDS:
+        result = scores(item.f0, pitch, periodicity, threshold)
+        sweep[threshold] = (result['voicing_recall'], result['voicing_false_alarm'])
+    return results, sweep
 
 
 def same_as_predict(entry, model, decoder, pitch, periodicity):
@@ -275,22 +307,24 @@ def number(value):
 
 def summary_table(results):
     """One row per capacity: size, speed, PLOTTED's numbers and the raw pitch
-    accuracy of weighted_viterbi over both ranges, markdown"""
-    inner = BROKEN_DOWN[-1]
-    lines = [f'| model | parameters | .pth MB | frames/s | RPA % | RCA % | median ¢ | p95 ¢ | '
-             f'voicing recall % | voicing false alarm % | RPA % weighted_viterbi | '
-             f'RPA % {inner} |',
-             '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
+    accuracy of weighted_viterbi over all bins, over 36-1766 Hz and with
+    0.0.24's transition, markdown"""
+    viterbis = ['weighted_viterbi', INNER_LABEL, 'weighted_viterbi_0024']
+    lines = ['| model | parameters | .pth MB | frames/s | RPA % | RCA % | median ¢ | p95 ¢ | '
+             'voicing recall % | voicing false alarm % | '
+             + ' | '.join(f'RPA % {label}' for label in viterbis) + ' |',
+             '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
     for model, entry in results.items():
         total = entry['decoders'][PLOTTED]['all']
+        others = ' | '.join(percent(entry['decoders'][label]['all']['raw_pitch_accuracy'])
+                            for label in viterbis)
         lines.append(
             f"| {model} | {entry['parameters']:,} | {entry['pth_mb']:.1f} | "
             f"{entry['frames_per_second']:,.0f} | "
             f"{percent(total['raw_pitch_accuracy'])} | {percent(total['raw_chroma_accuracy'])} | "
             f"{number(total['median_cents'])} | {number(total['p95_cents'])} | "
             f"{percent(total['voicing_recall'])} | {percent(total['voicing_false_alarm'])} | "
-            f"{percent(entry['decoders']['weighted_viterbi']['all']['raw_pitch_accuracy'])} | "
-            f"{percent(entry['decoders'][inner]['all']['raw_pitch_accuracy'])} |")
+            f"{others} |")
     return '\n'.join(lines)
 
 
@@ -338,6 +372,31 @@ def breakdown(results, decodings=BROKEN_DOWN):
     return '\n'.join(lines)
 
 
+def recording_table(results):
+    """The recording-like signal: each capacity and decoder, markdown"""
+    lines = ['| model | decoder | RPA % | RCA % | median ¢ | p95 ¢ | voicing recall % | '
+             'voicing false alarm % |', '|---|---|--:|--:|--:|--:|--:|--:|']
+    for model, entry in results.items():
+        for decoder, total in entry['recording'].items():
+            lines.append(
+                f"| {model} | {decoder} | {percent(total['raw_pitch_accuracy'])} | "
+                f"{percent(total['raw_chroma_accuracy'])} | {number(total['median_cents'])} | "
+                f"{number(total['p95_cents'])} | {percent(total['voicing_recall'])} | "
+                f"{percent(total['voicing_false_alarm'])} |")
+    return '\n'.join(lines)
+
+
+def voicing_table(results):
+    """Voicing recall / false alarm % of viterbi per threshold, markdown"""
+    lines = ['| model | ' + ' | '.join(f'{threshold:g}' for threshold in THRESHOLDS) + ' |',
+             '|---|' + '--:|' * len(THRESHOLDS)]
+    for model, entry in results.items():
+        cells = [f'{percent(recall)} / {percent(alarm)}'
+                 for recall, alarm in (entry['voicing'][threshold] for threshold in THRESHOLDS)]
+        lines.append(f"| {model} | {' | '.join(cells)} |")
+    return '\n'.join(lines)
+
+
 def plot(results, path, decoder=PLOTTED):
     """Raw pitch accuracy against frames/s, one labelled point per capacity"""
     import matplotlib
@@ -372,15 +431,20 @@ def plot(results, path, decoder=PLOTTED):
 def dumps(settings, results):
     """JSON: the settings, each model's size and speed, and the metrics as
     rows (model, decoder, group, *METRICS), one per line"""
-    models = {model: {key: value for key, value in entry.items() if key != 'decoders'}
-              for model, entry in results.items()}
-    rows = []
+    def rounded(value):
+        return value if value is None or isinstance(value, int) else round(value, 3)
+
+    models, rows = {}, []
     for model, entry in results.items():
+        models[model] = {key: value for key, value in entry.items()
+                         if key not in ('decoders', 'recording', 'voicing')}
+        models[model]['recording'] = {decoder: {key: rounded(value) for key, value in values.items()}
+                                      for decoder, values in entry['recording'].items()}
+        models[model]['voicing_sweep'] = [[threshold] + [rounded(value) for value in pair]
+                                          for threshold, pair in entry['voicing'].items()]
         for decoder, groups_ in entry['decoders'].items():
             for group, values in groups_.items():
-                rows.append([model, decoder, group] + [
-                    value if value is None or isinstance(value, int) else round(value, 3)
-                    for value in (values[key] for key in METRICS)])
+                rows.append([model, decoder, group] + [rounded(values[key]) for key in METRICS])
     head = json.dumps({**settings, 'models': models, 'columns': ['model', 'decoder', 'group'] + METRICS},
                       indent=1)[:-2]
     body = ',\n  '.join(json.dumps(row, ensure_ascii=False, separators=(',', ':')) for row in rows)
@@ -422,12 +486,17 @@ def main():
         f'voiced when periodicity >= {THRESHOLD}; RPA/RCA within {CENTS:.0f} cents. '
         f"Speed: torchcrepe.infer on CPU ({about['processor']}, {about['cpu_count']} cores, "
         f"{about['torch_threads']} torch threads, torch {about['torch']}).")
-    text = (f'{summary}\n\nSummary ({PLOTTED}; RPA of weighted_viterbi over all bins and over '
-            f'{INNER[0]:.0f}-{INNER[1]:.0f} Hz):\n\n{summary_table(results)}\n\n'
+    text = (f'{summary}\n\nSummary ({PLOTTED}; RPA of weighted_viterbi over all bins, over '
+            f"{INNER[0]:.0f}-{INNER[1]:.0f} Hz and with 0.0.24's transition):\n\n"
+            f'{summary_table(results)}\n\n'
             f'Every decoder:\n\n{table(results)}\n\n'
             'Raw pitch accuracy % by category and register of the clean notes, and '
             'voicing false alarm % on noise alone and on the noise around the noisy notes:\n\n'
-            f'{breakdown(results)}\n')
+            f'{breakdown(results)}\n\n'
+            f'The recording-like signal ({RECORDING_SECONDS:.0f} s; fmin {RECORDING_RANGE[0]:.0f} Hz, '
+            f'fmax {RECORDING_RANGE[1]:.0f} Hz, as predict):\n\n{recording_table(results)}\n\n'
+            'Its voicing with viterbi: recall % / false alarm % for each periodicity '
+            f'threshold:\n\n{voicing_table(results)}\n')
     publish(text, args.markdown)
     if args.output:
         save(dumps({

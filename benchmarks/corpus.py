@@ -289,6 +289,141 @@ def corpus(size='full', seed=0):
     return items
 
 
+###############################################################################
+# A recording-like signal
+###############################################################################
+
+
+# Formants (centre, bandwidth) in Hz of the vowels the syllables cycle through
+VOWELS = {
+    'a': ((700., 130.), (1220., 70.), (2600., 160.)),
+    'e': ((530., 60.), (1840., 100.), (2480., 120.)),
+    'i': ((300., 60.), (2300., 100.), (3000., 120.)),
+    'o': ((500., 70.), (900., 80.), (2400., 120.)),
+    'u': ((320., 60.), (870., 80.), (2250., 120.))}
+
+# Reverberation: an exponentially decaying noise tail, 60 dB down after
+# REVERB_SECONDS; frames whose window ends within TAIL_SECONDS of a voiced
+# stretch still hold its echo and are not scored
+REVERB_SECONDS = .25
+TAIL_SECONDS = .08
+
+
+def vowel(f0, formants, rng):
+    """A glottal-like harmonic source (1/k partials with a 12 dB/octave
+    roll-off above the first) through `formants`, following `f0` (Hz per
+    sample), with 20 ms fades; float64, peak 1"""
+    phase = 2 * np.pi * np.cumsum(f0) / RATE + rng.uniform(0, 2 * np.pi)
+    signal = np.zeros_like(f0)
+    for k in range(1, int(PARTIAL_LIMIT // f0.min()) + 1):
+        frequency = k * f0
+        gain = np.ones_like(frequency)
+        for centre, bandwidth in formants:
+            gain = gain * centre ** 2 / np.sqrt(
+                (centre ** 2 - frequency ** 2) ** 2 + (bandwidth * frequency) ** 2)
+        fade = np.clip((PARTIAL_LIMIT - frequency) / (PARTIAL_LIMIT - PARTIAL_FADE), 0., 1.)
+        signal += gain * fade / k ** 1.5 * np.sin(k * phase + rng.uniform(0, 2 * np.pi))
+    envelope = np.minimum(1., np.minimum(np.arange(len(f0)), np.arange(len(f0))[::-1]) / 320.)
+    signal *= np.sin(np.pi / 2 * envelope) ** 2
+    return signal / np.abs(signal).max()
+
+
+def band_noise(samples, low, high, rng):
+    """Gaussian noise between `low` and `high` Hz with 30 ms fades, peak 1"""
+    spectrum = np.fft.rfft(rng.standard_normal(samples))
+    frequencies = np.fft.rfftfreq(samples, 1 / RATE)
+    spectrum[(frequencies < low) | (frequencies > high)] = 0
+    signal = np.fft.irfft(spectrum, samples)
+    envelope = np.minimum(1., np.minimum(np.arange(samples), np.arange(samples)[::-1]) / 480.)
+    signal *= envelope
+    return signal / np.abs(signal).max()
+
+
+def phrase(base, rng):
+    """A spoken phrase: 2-5 syllables on a falling intonation from `base`
+    Hz, joined directly or by a fricative; (audio, per-sample f0) float64"""
+    audio, f0 = [], []
+    syllables = int(rng.integers(2, 6))
+    for index in range(syllables):
+        samples = int(rng.uniform(.12, .35) * RATE)
+        # Intonation falls about 4 semitones over the phrase, each syllable
+        # rising or falling up to 2 semitones, with a slow wobble
+        start = base * 2 ** (-4 / 12 * index / syllables + rng.uniform(-1, 1) / 12)
+        end = start * 2 ** (rng.uniform(-2, 1) / 12)
+        time = np.arange(samples) / RATE
+        contour = start * (end / start) ** (time / time[-1]) * \
+            2 ** (.15 / 12 * np.sin(2 * np.pi * rng.uniform(3, 6) * time))
+        formants = VOWELS['aeiou'[int(rng.integers(5))]]
+        audio.append(rng.uniform(.5, 1.) * vowel(contour, formants, rng))
+        f0.append(contour)
+        if index < syllables - 1 and rng.uniform() < .6:
+            samples = int(rng.uniform(.04, .1) * RATE)
+            audio.append(rng.uniform(.05, .2) * band_noise(samples, 2500., 7500., rng))
+            f0.append(np.zeros(samples))
+    return np.concatenate(audio), np.concatenate(f0)
+
+
+def recording_labels(f0):
+    """labels(f0), with the frames that hold a voiced stretch's echo
+    (window ending within TAIL_SECONDS after it) not scored"""
+    truth = labels(f0)
+    voiced = (f0 > 0).astype(float)
+    tail = int(TAIL_SECONDS * RATE)
+    echo = np.convolve(voiced, np.ones(tail))[:len(voiced)] > 0
+    count = np.concatenate([[0], np.cumsum(echo)])
+    for frame in np.flatnonzero(truth == 0):
+        low = min(max(frame * HOP - WINDOW // 2, 0), len(f0))
+        high = min(max(frame * HOP + WINDOW // 2, 0), len(f0))
+        if count[high] > count[low]:
+            truth[frame] = np.nan
+    return truth
+
+
+def recording(seconds=20., seed=0):
+    """A seeded recording-like signal: speech-like phrases (male and female
+    registers, 90-260 Hz, falling intonation, vowels, fricatives), a sung
+    vowel with vibrato, pauses with breath noise, room noise (pink, about
+    40 dB below the voice) and reverberation, at 16 kHz; an Item whose f0
+    labels follow `labels` and `recording_labels`
+
+    The pieces are appended until `seconds` is reached; a sung vowel
+    (1.2 s at 196-392 Hz, +-40 cents at 5.5 Hz) comes third."""
+    rng = np.random.default_rng(seed)
+    audio, f0 = [np.zeros(int(.3 * RATE))], [np.zeros(int(.3 * RATE))]
+    while sum(map(len, audio)) < seconds * RATE:
+        if len(audio) == 5:
+            time = np.arange(int(1.2 * RATE)) / RATE
+            contour = rng.uniform(196., 392.) * 2 ** (
+                40 / 1200 * np.sin(2 * np.pi * 5.5 * time))
+            piece, truth = vowel(contour, VOWELS['a'], rng), contour
+        else:
+            piece, truth = phrase(rng.choice([rng.uniform(90., 140.), rng.uniform(170., 260.)]),
+                                  rng)
+        audio.append(rng.uniform(.3, .6) * piece)
+        f0.append(truth)
+        # A pause, half of them with a breath in it
+        pause = int(rng.uniform(.2, .6) * RATE)
+        gap = np.zeros(pause)
+        if rng.uniform() < .5:
+            breath = int(min(pause - 800, rng.uniform(.15, .3) * RATE))
+            offset = int(rng.integers(400, pause - breath - 399))
+            gap[offset:offset + breath] = rng.uniform(.02, .05) * \
+                band_noise(breath, 300., 5000., rng)
+        audio.append(gap)
+        f0.append(np.zeros(pause))
+    dry, f0 = np.concatenate(audio), np.concatenate(f0)
+
+    tail = np.arange(int(REVERB_SECONDS * RATE)) / RATE
+    response = rng.standard_normal(len(tail)) * 10 ** (-3 * tail / REVERB_SECONDS)
+    wet = np.convolve(dry, response)[:len(dry)]
+    signal = dry + .3 * wet * np.abs(dry).max() / np.abs(wet).max()
+    room = noise(len(signal), 'pink', rng)
+    signal += room * np.sqrt(np.mean(dry[f0 > 0] ** 2) / np.mean(room ** 2)) * 10 ** (-40 / 20)
+    signal *= .7 / np.abs(signal).max()
+    return Item(f'recording-like, {seconds:.0f} s, seed {seed}', 'recording',
+                signal.astype(np.float32), recording_labels(f0))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--size', default='full', choices=('full', 'slice'))

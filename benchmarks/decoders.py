@@ -1,6 +1,8 @@
-"""Pitch error of each decoder on glides and vibrato, against the true f0.
+"""Pitch error of each decoder on glides and vibrato, against the true f0;
+and the decoders' speed, against an earlier revision's.
 
     python benchmarks/decoders.py [--models tiny,full] [--output FILE]
+    python benchmarks/decoders.py --speed [--baseline REV] [--rounds 9]
 
 Synthesises harmonic tones whose f0 glides (exponential sweeps over two
 octaves, up and down, 1-2 s each) or carries vibrato (5.5 Hz, +-50 and
@@ -8,10 +10,24 @@ octaves, up and down, 1-2 s each) or carries vibrato (5.5 Hz, +-50 and
 signal and decodes the same probabilities with every decoder. Prints the
 median and 95th-percentile absolute error in cents over the frames, the
 first and last 5 of each signal left out. Deterministic.
+
+--speed times every decoder on tiny's output for the 10 s recording-like
+signal of benchmarks/corpus.py (fmin 50 Hz, fmax 2006 Hz), repeated 10
+times (about 10,000 frames), after a warm-up that compiles the CPU loops;
+the median of --rounds calls. With --baseline, the decode module of that
+git revision (a single decode.py, as before the decode package) is timed
+too, each round alternating which of the two runs first, and the table
+gives old / new time (above 1: this checkout is faster). A decoder the
+baseline lacks is compared with the baseline's of the same kind
+(viterbi_0024 with viterbi).
 """
 import argparse
+import importlib.util
 import os
+import subprocess
 import sys
+import tempfile
+import time
 
 import numpy as np
 import torch
@@ -77,12 +93,75 @@ def table(errors, models):
     return '\n'.join(lines)
 
 
+def baseline(revision):
+    """The decode module of git `revision` (torchcrepe/decode.py), imported
+    from a temporary copy whose relative imports point at this checkout"""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    source = subprocess.run(['git', '-C', root, 'show', f'{revision}:torchcrepe/decode.py'],
+                            check=True, capture_output=True, text=True).stdout
+    source = source.replace('from . import ', 'from torchcrepe import ').replace(
+        'from .constants import', 'from torchcrepe.constants import')
+    folder = tempfile.mkdtemp(prefix='decode-baseline-')
+    path = os.path.join(folder, 'decode_baseline.py')
+    with open(path, 'w') as file:
+        file.write(source)
+    spec = importlib.util.spec_from_file_location('decode_baseline', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def speed_input():
+    """tiny's masked output for the recording-like signal, tiled: (1, 360, T)"""
+    from benchmarks.corpus import recording
+    item = recording(10.)
+    audio = torch.from_numpy(item.audio)[None]
+    with torch.no_grad():
+        probabilities = torch.cat([torchcrepe.infer(frames, 'tiny') for frames
+                                   in torchcrepe.preprocess(audio, RATE, HOP)]).T[None]
+    return torchcrepe.core.mask(probabilities, 50., torchcrepe.MAX_FMAX).repeat(1, 1, 10)
+
+
+def speed(rounds, revision=None):
+    """Median seconds per call of each decoder (and of the baseline's)"""
+    probabilities = speed_input()
+    old = baseline(revision) if revision else None
+    lines = [f'Decoding {probabilities.size(2):,} frames (median of {rounds} calls)'
+             + (f'; baseline: {revision}' if old else '') + '.\n',
+             '| decoder | baseline ms | this checkout ms | baseline / this |' if old else
+             '| decoder | ms |', '|---|--:|--:|--:|' if old else '|---|--:|']
+    for name, decoder in torchcrepe.decode.DECODERS.items():
+        pair = [decoder]
+        if old:
+            pair.insert(0, getattr(old, name, getattr(old, name.replace('_0024', ''), None)))
+        for function in pair:
+            function(probabilities[..., :500])  # compiles the CPU loops
+        times = [[] for _ in pair]
+        for round_ in range(rounds):
+            order = range(len(pair)) if round_ % 2 == 0 else reversed(range(len(pair)))
+            for index in order:
+                began = time.perf_counter()
+                pair[index](probabilities)
+                times[index].append(time.perf_counter() - began)
+        medians = [1e3 * float(np.median(values)) for values in times]
+        cells = ' | '.join(f'{value:.1f}' for value in medians)
+        ratio = f' | {medians[0] / medians[1]:.2f}' if old else ''
+        lines.append(f'| {name} | {cells}{ratio} |')
+    return '\n'.join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--models', default='tiny,full',
                         help='comma-separated capacities (default: tiny,full)')
     parser.add_argument('--output', help='also write the table to this file')
+    parser.add_argument('--speed', action='store_true', help="time the decoders instead")
+    parser.add_argument('--baseline', help='with --speed: a git revision to compare with')
+    parser.add_argument('--rounds', type=int, default=9, help='with --speed: calls per decoder')
     args = parser.parse_args()
+    if args.speed:
+        publish(speed(args.rounds, args.baseline), args.output)
+        return
     models = args.models.split(',')
     for model in models:
         torchcrepe.model.check_capacity(model, '--models')

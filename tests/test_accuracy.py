@@ -22,28 +22,30 @@ CAPACITIES = list(torchcrepe.CAPACITIES)
 #   vibrato: median error in cents on the vibrato note (weighted_viterbi)
 #   periodicity: mean periodicity (weighted_viterbi, as viterbi) on the clean
 #   notes' voiced frames, and on the noise-only frames
+#   alarm: share of noise-only frames called voiced with weighted_viterbi
 #   argmax_alarm: share of noise-only frames called voiced with argmax (and
 #   weighted_argmax: same bins, same periodicity)
 # Raw pitch accuracy and voicing recall were 100% on the clean notes and the
-# vibrato with every decoder, and the viterbi false alarm rate 0% on the
-# noise, for every capacity.
+# vibrato with every decoder, for every capacity. (With 0.0.24's transition
+# the Viterbi path sat in bin 0 through the noise, where the network gives
+# ~0, so periodicity there was lower: 0.007-0.014, no false alarm.)
 MEASURED = {
     'tiny':   dict(clean=2.21, clean_p95=10.01, clean_wa=4.66, vibrato=4.67,
-                   periodicity=.883, periodicity_noise=.009, argmax_alarm=.098),
+                   periodicity=.883, periodicity_noise=.060, alarm=0., argmax_alarm=.098),
     'small':  dict(clean=1.74, clean_p95=4.06, clean_wa=4.14, vibrato=5.33,
-                   periodicity=.910, periodicity_noise=.008, argmax_alarm=.078),
+                   periodicity=.910, periodicity_noise=.038, alarm=.059, argmax_alarm=.078),
     'medium': dict(clean=1.55, clean_p95=4.87, clean_wa=4.22, vibrato=6.44,
-                   periodicity=.920, periodicity_noise=.014, argmax_alarm=0.),
+                   periodicity=.920, periodicity_noise=.018, alarm=0., argmax_alarm=0.),
     'large':  dict(clean=0.55, clean_p95=6.83, clean_wa=4.48, vibrato=7.11,
-                   periodicity=.937, periodicity_noise=.009, argmax_alarm=0.),
+                   periodicity=.937, periodicity_noise=.015, alarm=0., argmax_alarm=0.),
     'full':   dict(clean=1.65, clean_p95=4.00, clean_wa=3.86, vibrato=2.03,
-                   periodicity=.964, periodicity_noise=.007, argmax_alarm=0.)}
+                   periodicity=.964, periodicity_noise=.011, alarm=0., argmax_alarm=0.)}
 
 # Margins: raw pitch accuracy and voicing recall may lose 2% (2 of the 115
 # clean frames, 1 of the 73 vibrato frames); cents errors may grow by 1.5
 # (medians) and 5 (p95) cents, the vibrato's median by 2; mean periodicity
 # may fall by 0.05 on notes and rise by 0.03 on noise; false alarms on the 51
-# noise frames may rise by 5% (2 frames) with weighted_viterbi, 6% (3 frames)
+# noise frames may rise by 4% (2 frames) with weighted_viterbi, 6% (3 frames)
 # with argmax.
 ACCURACY_FLOOR = .98
 
@@ -85,7 +87,7 @@ def test_accuracy(capacity, items, network):
     assert vibrato['raw_pitch_accuracy'] >= ACCURACY_FLOOR
     assert vibrato['voicing_recall'] >= ACCURACY_FLOOR
     assert vibrato['median_cents'] <= measured['vibrato'] + 2.
-    assert noise['voicing_false_alarm'] <= .05
+    assert noise['voicing_false_alarm'] <= measured['alarm'] + .04
 
     # Every decoder finds the clean notes' pitch; weighted_argmax's error,
     # argmax's voicing on noise

@@ -1,43 +1,18 @@
-import numpy as np
+"""The decoders by name, the weighted ones, Stream and the edge check
+(torchcrepe.decode); the Viterbi recursion is in test_decode_viterbi.py."""
 import pytest
 import torch
 
 import torchcrepe
 from torchcrepe import decode
 
+from .test_decode_viterbi import (dense_viterbi, network_probabilities,  # noqa: F401
+                                  random_logits, trapping_probabilities)
+
 
 ###############################################################################
 # Slow references
 ###############################################################################
-
-
-def dense_viterbi(logits):
-    """The textbook dense Viterbi, 360 x 360 per step, as librosa computes it
-
-    Softmax per frame, log(p + tiny) in float32, uniform start, the row-
-    normalised transition; ties go to the lowest bin.
-    """
-    epsilon = np.finfo(np.float32).tiny
-    distance = np.abs(np.subtract.outer(np.arange(360), np.arange(360)))
-    transition = np.maximum(12 - distance, 0).astype(np.float64)
-    log_transition = np.log(transition / transition.sum(axis=1, keepdims=True) + epsilon)
-    log_start = np.log(np.full(360, 1 / 360) + epsilon)
-    probabilities = torch.softmax(logits.float().transpose(1, 2), dim=2).numpy()
-    paths = []
-    for sequence in probabilities:
-        log_probability = np.log(sequence + epsilon)
-        value = log_probability[0] + log_start
-        pointers = np.zeros(sequence.shape, dtype=np.int64)
-        for t in range(1, len(sequence)):
-            scores = value[:, None] + log_transition
-            pointers[t] = scores.argmax(axis=0)
-            value = log_probability[t] + scores[pointers[t], np.arange(360)]
-        path = np.empty(len(sequence), dtype=np.int64)
-        path[-1] = value.argmax()
-        for t in range(len(sequence) - 1, 0, -1):
-            path[t - 1] = pointers[t, path[t]]
-        paths.append(path)
-    return torch.from_numpy(np.stack(paths))
 
 
 def loop_weighted_argmax(logits):
@@ -62,133 +37,36 @@ def cents(hz):
     return 1200 * torch.log2(torch.as_tensor(hz, dtype=torch.float64) / 10)
 
 
-@pytest.fixture(scope='module')
-def network_probabilities(frames):
-    """tiny's (1, 360, 256) output for the reference frames, masked like
-    postprocess does for fmin=50, fmax=1000"""
-    with torch.no_grad():
-        probabilities = torchcrepe.infer(frames, 'tiny').T[None]
-    return torchcrepe.core.mask(probabilities, 50., 1000.)
-
-
-def random_logits(batch, time, seed, scale=1., masked=False, leaps=False):
-    generator = torch.Generator().manual_seed(seed)
-    logits = scale * torch.rand(batch, 360, time, generator=generator)
-    if leaps:
-        # A sharp peak that leaps between far bins every 10 frames: only a
-        # jump outside the transition's band (weight epsilon) follows it
-        peaks = torch.where(torch.arange(time) // 10 % 2 == 0, 70, 280)
-        logits[:, peaks, torch.arange(time)] += 400
-    if masked:
-        logits[:, :57] = -float('inf')
-        logits[:, 301:] = -float('inf')
-    return logits
-
-
-def torch_kernel(monkeypatch):
-    monkeypatch.setattr(decode, '_kernel_for', lambda device: decode._TorchKernel(torch.device(device)))
-
-
 ###############################################################################
-# Viterbi
+# Viterbi (against the dense reference: test_decode_viterbi.py)
 ###############################################################################
-
-
-CASES = {
-    'uniform random': dict(scale=1.),
-    'masked like fmin/fmax': dict(scale=1., masked=True),
-    'peaky': dict(scale=120.),
-    'leaps outside the band': dict(leaps=True),
-    'leaps, masked': dict(leaps=True, masked=True),
-}
-
-
-@pytest.mark.parametrize('kernel', ['numba', 'torch'])
-@pytest.mark.parametrize('case', list(CASES))
-def test_viterbi_equals_dense(case, kernel, monkeypatch):
-    if kernel == 'torch':
-        torch_kernel(monkeypatch)
-    logits = random_logits(2, 300 if kernel == 'numba' else 60, seed=len(case), **CASES[case])
-    bins, pitch = decode.viterbi(logits)
-    assert bins.dtype == torch.int64 and bins.shape == (2, logits.size(2))
-    assert torch.equal(bins, dense_viterbi(logits))
-    assert pitch.shape == bins.shape
-
-
-def test_out_of_band_jumps_are_exercised():
-    """The peaky case takes a jump of more than 11 bins, as dense does"""
-    path = decode.viterbi(random_logits(1, 100, seed=0, leaps=True))[0][0]
-    assert (path[1:] - path[:-1]).abs().max() > 100
-
-
-@pytest.mark.parametrize('kernel', ['numba', 'torch'])
-def test_viterbi_equals_dense_on_network_output(network_probabilities, kernel, monkeypatch):
-    if kernel == 'torch':
-        torch_kernel(monkeypatch)
-    bins, _ = decode.viterbi(network_probabilities)
-    assert torch.equal(bins, dense_viterbi(network_probabilities))
-    # Never a bin outside fmin..fmax
-    low, high = torchcrepe.checks.bin_range(50., 1000.)
-    assert bins.min() >= low and bins.max() < high
-
-
-def test_viterbi_ties_go_to_the_lowest_bin():
-    flat = torch.zeros(1, 360, 20)
-    assert torch.equal(decode.viterbi(flat)[0], dense_viterbi(flat))
-    assert decode.viterbi(flat)[0].eq(0).all()
-    flat[:, :100] = -float('inf')
-    assert torch.equal(decode.viterbi(flat)[0], dense_viterbi(flat))
-
-
-def test_viterbi_chunked_equals_whole():
-    """Feeding the decoder block by block gives the whole-sequence path"""
-    logits = random_logits(1, 2000, seed=3)
-    whole = decode.viterbi(logits)[0][0]
-    path = decode.ViterbiPath('cpu')
-    parts = [path.update(logits[0, :, i:i + 32]) for i in range(0, 2000, 32)]
-    parts.append(path.finish())
-    assert torch.equal(torch.cat(parts), whole)
 
 
 def test_viterbi_on_real_audio_holds_few_frames():
     """Paths coalesce on real network output, so the frames held stay few
-    (hundreds: the edge bins keep their own paths longest) however long
-    the input"""
+    however long the input (hundreds: paths through noise and silence
+    stay apart longest)"""
     from .signals import tone
     generator = torch.Generator().manual_seed(0)
     parts = []
-    for i in range(6):
-        parts += [tone(110 * 2 ** (i / 5), 3.), torch.zeros(1, 32000),
+    for i in range(3):
+        parts += [tone(110 * 2 ** (i / 2.5), 3.), torch.zeros(1, 32000),
                   0.02 * torch.randn(1, 16000, generator=generator)]
-    audio = torch.cat(parts, 1)  # 36 s: tones, digital silence, noise
+    audio = torch.cat(parts, 1)  # 18 s: tones, digital silence, noise
     with torch.no_grad():
         probabilities = torch.cat([torchcrepe.infer(frames, 'tiny') for frames
                                    in torchcrepe.preprocess(audio, 16000)]).T
     probabilities = torchcrepe.core.mask(probabilities[None], 50., 2006.)[0]
-    path, held = decode.ViterbiPath('cpu'), []
-    parts = []
-    for start in range(0, probabilities.size(1), 32):
-        parts.append(path.update(probabilities[:, start:start + 32]))
-        held.append(path.undecided)
-    parts.append(path.finish())
-    assert torch.equal(torch.cat(parts), dense_viterbi(probabilities[None])[0])
-    assert probabilities.size(1) == 3601
-    assert max(held) < 1024
-
-
-def test_viterbi_single_frame_and_empty():
-    logits = random_logits(1, 1, seed=0)
-    assert torch.equal(decode.viterbi(logits)[0], logits.argmax(dim=1))
-    bins, pitch = decode.viterbi(torch.zeros(1, 360, 0))
-    assert bins.shape == (1, 0) and pitch.shape == (1, 0)
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
-def test_viterbi_on_cuda_stays_on_device(network_probabilities):
-    logits = network_probabilities.cuda()
-    bins, pitch = decode.viterbi(logits)
-    assert bins.is_cuda and pitch.is_cuda
-    assert torch.equal(bins.cpu(), dense_viterbi(network_probabilities))
+    assert probabilities.size(1) == 1801
+    for normalisation, reference in (('interior', dense_viterbi), ('row', decode.viterbi_bins)):
+        path, held = decode.ViterbiPath('cpu', normalisation), []
+        parts = []
+        for start in range(0, probabilities.size(1), 32):
+            parts.append(path.update(probabilities[:, start:start + 32]))
+            held.append(path.undecided)
+        parts.append(path.finish())
+        assert torch.equal(torch.cat(parts), reference(probabilities[None], normalisation)[0])
+        assert max(held) < 1024, normalisation
 
 
 ###############################################################################
@@ -313,21 +191,94 @@ def test_compiled_argmax_equals_torch():
     values[1, 200, 7] = float('nan')
     values[0, :, 9] = float('nan')
     values[:, :40, 50:60] = -float('inf')
-    assert decode._numba_for(values) is not None
+    assert decode.compiled() is not None
     for tensor in (values, values.double(), values.transpose(1, 2).contiguous().transpose(1, 2)):
         assert torch.equal(decode.bin_argmax(tensor), tensor.argmax(dim=1))
 
 
-@pytest.mark.parametrize('transform', [None, torch.sigmoid, decode._non_negative])
+@pytest.mark.parametrize('transform', [None, torch.sigmoid, decode.non_negative])
 def test_compiled_local_average_equals_torch(transform, monkeypatch):
     values = torch.randn(2, 360, 400)
     values[:, :40] = -float('inf')
     bins = torch.randint(0, 360, (2, 400))
     bins[:, :3] = torch.tensor([0, 359, 2])  # windows clipped at both ends
     compiled = decode.local_average_cents(values, bins, transform)
-    monkeypatch.setattr(decode, '_TRANSFORMS', {})
+    monkeypatch.setattr(decode, 'COMPILED_TRANSFORMS', {})
     reference = decode.local_average_cents(values, bins, transform)
     assert compiled.dtype == reference.dtype == torch.float64
     finite = torch.isfinite(reference)
     assert torch.equal(finite, torch.isfinite(compiled))
     assert (compiled - reference)[finite].abs().max() < 1e-5
+
+
+@pytest.mark.parametrize('name', ['viterbi', 'weighted_viterbi', 'viterbi_0024',
+                                  'weighted_viterbi_0024'])
+def test_stream_any_blocks(name, frames):
+    """Whatever the block boundaries, the same path, pitch and edge count,
+    over every bin (where 0.0.24's path is trapped)"""
+    with torch.no_grad():
+        probabilities = torchcrepe.infer(frames, 'tiny').T[None]
+    probabilities = torchcrepe.core.mask(probabilities, 31.7, torchcrepe.MAX_FMAX)
+    decoder = decode.DECODERS[name]
+    torch.manual_seed(2)
+    bins, pitch = decoder(probabilities)
+    generator = torch.Generator().manual_seed(len(name))
+    for sizes in ([1], [7, 200], torch.randint(1, 60, (30,), generator=generator).tolist()):
+        torch.manual_seed(2)
+        stream, start, k = decode.Stream(decoder), 0, 0
+        while start < probabilities.size(2):
+            stream.update(probabilities[0, :, start:start + sizes[k % len(sizes)]])
+            start, k = start + sizes[k % len(sizes)], k + 1
+        streamed = stream.finish()
+        assert torch.equal(streamed[0], bins), sizes
+        assert torch.allclose(streamed[1], pitch, rtol=1e-7, atol=0)
+        assert stream.trapped == decode.edge_trapped(probabilities, bins)
+
+
+###############################################################################
+# The decoders by name, and the edge check
+###############################################################################
+
+
+def test_decoder_names():
+    assert list(decode.DECODERS) == ['argmax', 'weighted_argmax', 'viterbi', 'weighted_viterbi',
+                                     'viterbi_0024', 'weighted_viterbi_0024']
+    assert set(decode.VITERBI_DECODERS) == {decode.viterbi, decode.weighted_viterbi,
+                                            decode.viterbi_0024, decode.weighted_viterbi_0024}
+    for name in decode.__all__:
+        assert callable(getattr(decode, name)) or name == 'DECODERS'
+
+
+def test_weighted_viterbi_0024_follows_its_path():
+    probabilities = trapping_probabilities()
+    bins, pitch = decode.weighted_viterbi_0024(probabilities)
+    assert torch.equal(bins, decode.viterbi_0024(probabilities)[0])
+    assert bins[0, 100:].eq(359).all()
+    # Nothing but zeros around bin 359 in the note's frames: the bin's centre
+    centre = torchcrepe.convert.cents_to_frequency(torch.tensor(20. * 359 + 1997.3794084376191))
+    assert torch.allclose(pitch[0, 100:], centre.float(), rtol=1e-6)
+
+
+def test_edge_trapped_counts():
+    probabilities = trapping_probabilities()
+    bins = torch.full((1, 400), 359)
+    assert decode.edge_trapped(probabilities, bins) == 300  # the note's frames
+    bins[0, 100:] = 11  # the first bin off the low edge: not counted
+    assert decode.edge_trapped(probabilities, bins) == 0
+    bins[0, 100:] = 10
+    assert decode.edge_trapped(probabilities, bins) == 300
+    probabilities[:, 150, 100:] = .49  # the network is not sure enough
+    assert decode.edge_trapped(probabilities, bins) == 0
+
+
+def test_edge_message():
+    assert decode.edge_message(0, 400) is None
+    assert decode.edge_message(9, 400) is None    # fewer than 10 frames
+    assert decode.edge_message(10, 1001) is None  # under 1%
+    message = decode.edge_message(300, 400, decode.viterbi_0024)
+    assert message.startswith('300 of 400 frames (75%) were decoded within 11 bins of an end')
+    assert 'viterbi_0024' in message and 'the default decoder, viterbi' in message
+    for decoder in (None, decode.viterbi, decode.weighted_viterbi):
+        message = decode.edge_message(11, 1000, decoder)
+        assert message.startswith('11 of 1000 frames (1%)')
+        assert 'fmin=36, fmax=1766' in message and 'weighted_argmax' in message
