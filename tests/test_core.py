@@ -373,7 +373,8 @@ def trapping_probabilities():
 def test_postprocess_warns_when_viterbi_sticks_to_an_edge():
     probabilities = trapping_probabilities()
     with pytest.warns(RuntimeWarning, match=r'300 of 400 frames \(75%\)') as caught:
-        pitch = torchcrepe.postprocess(probabilities, 0., torchcrepe.MAX_FMAX)
+        pitch = torchcrepe.postprocess(probabilities, 0., torchcrepe.MAX_FMAX,
+                                       torchcrepe.decode.viterbi_0024)
     # The warning is about real output: the note frames read 2005.5 Hz
     assert torch.allclose(pitch[0, 100:], torch.tensor(2005.5), rtol=.02)
     assert caught[0].filename == __file__
@@ -381,7 +382,8 @@ def test_postprocess_warns_when_viterbi_sticks_to_an_edge():
     # Off the edges (the advice in the message) the path follows the note
     with warnings.catch_warnings():
         warnings.simplefilter('error')
-        for fmin, fmax, decoder in ((36., 1766., torchcrepe.decode.viterbi),
+        for fmin, fmax, decoder in ((0., torchcrepe.MAX_FMAX, torchcrepe.decode.viterbi),
+                                    (36., 1766., torchcrepe.decode.viterbi_0024),
                                     (0., torchcrepe.MAX_FMAX, torchcrepe.decode.weighted_argmax)):
             pitch = torchcrepe.postprocess(probabilities, fmin, fmax, decoder)
             expected = torchcrepe.convert.bins_to_frequency(torch.tensor(150))
@@ -402,12 +404,13 @@ def test_predict_warns_when_viterbi_sticks_to_an_edge(monkeypatch):
     for batch_size in (None, 64, 1000):
         network.served = 0
         with pytest.warns(RuntimeWarning, match=r'300 of 400 frames') as caught:
-            torchcrepe.predict(audio, 16000, fmin=31.7, batch_size=batch_size)
+            torchcrepe.predict(audio, 16000, fmin=31.7, batch_size=batch_size,
+                               decoder=torchcrepe.decode.viterbi_0024)
         assert caught[0].filename == __file__
     network.served = 0
     with warnings.catch_warnings():
         warnings.simplefilter('error')
-        torchcrepe.predict(audio, 16000, fmin=36., fmax=1766.)
+        torchcrepe.predict(audio, 16000, fmin=31.7)
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != 'glibc', reason='glibc only')

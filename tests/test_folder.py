@@ -128,7 +128,9 @@ def test_failures_and_summary(tree, tmp_path):
     with open(os.path.join(out, 'failures.jsonl')) as file:
         lines = [json.loads(line) for line in file]
     assert [line['relative'] for line in lines] == BAD
-    assert [line['error'] for line in lines] == ['ValueError'] * 3
+    # An unreadable file is a ValueError; NaN samples are refused as a bad
+    # `audio` argument, a ParameterError (itself a ValueError)
+    assert [line['error'] for line in lines] == ['ValueError', 'ParameterError', 'ValueError']
     assert 'empty' in lines[0]['message'] and 'NaN' in lines[1]['message']
     assert 'not a readable' in lines[2]['message']
     written = sorted(os.path.relpath(os.path.join(folder, name), out)

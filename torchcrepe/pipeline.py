@@ -15,6 +15,7 @@ import tqdm
 
 from . import checks, convert, decode, framing, network
 from .constants import MAX_FMAX
+from .decode import periodicity
 from .utils import MEMORY, ParameterError, caller_level
 
 
@@ -122,7 +123,7 @@ def track(audio, sample_rate, options, name='audio'):
             probabilities = probabilities.T.contiguous()
             stream.update(outside_to_inf(probabilities, low, high))
         _, pitch, periodicity_ = stream.finish()
-    warn_if_trapped(stream.trapped, pitch.size(1))
+    warn_if_trapped(stream.trapped, pitch.size(1), options.decoder)
     return pitch.to(output_device), periodicity_.to(output_device)
 
 
@@ -152,7 +153,8 @@ def decode_probabilities(probabilities, fmin, fmax, decoder):
     probabilities = mask(probabilities.detach(), fmin, fmax)
     bins, pitch = decoder(probabilities)
     if decoder in decode.VITERBI_DECODERS:
-        warn_if_trapped(decode.edge_trapped(probabilities, bins), bins.numel())
+        warn_if_trapped(decode.edge_trapped(probabilities, bins), bins.numel(),
+                        decoder)
     return pitch, periodicity(probabilities, bins)
 
 
@@ -169,24 +171,16 @@ def outside_to_inf(probabilities, low, high):
     return probabilities
 
 
-def periodicity(probabilities, bins):
-    """The probability at the decoded bins: (batch, 360, frames) ->
-    (batch, frames)"""
-    return probabilities.gather(1, bins.to(torch.int64)[:, None, :])[:, 0]
-
-
-def warn_if_trapped(trapped, frames):
-    """Warn when a Viterbi path stuck at an end of the range
-    (decode.edge_trapped) on at least 1% of the frames and 10 frames"""
-    if trapped >= max(10, frames / 100):
-        warnings.warn(
-            f'{trapped} of {frames} frames ({trapped / frames:.0%}) were decoded '
-            f'within {decode.BAND} bins of an end of the pitch range (31.7 or '
-            f'2005.5 Hz) while the network heard a pitch elsewhere: the Viterbi '
-            f'path settled at the edge, where its transition (as in 0.0.24) keeps '
-            f'the state cheaply, and did not follow the notes. Keep the range '
-            f'off the edges (e.g. fmin=36, fmax=1766) or use the '
-            f'weighted_argmax decoder.', RuntimeWarning, stacklevel=caller_level())
+def warn_if_trapped(trapped, frames, decoder, name=None):
+    """Warn (RuntimeWarning, pointing at the user's line) when a Viterbi
+    path stayed at an end of the range on at least 1% of the frames and 10
+    frames (decode.edge_trapped, decode.edge_message); `name` names the
+    input in the message"""
+    message = decode.edge_message(trapped, frames, decoder)
+    if message:
+        if name is not None:
+            message = f'{name}: {message}'
+        warnings.warn(message, RuntimeWarning, stacklevel=caller_level())
 
 
 ###############################################################################

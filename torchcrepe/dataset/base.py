@@ -15,7 +15,7 @@ __all__ = ['MAX_FMAX', 'SAMPLE_RATE', 'block_size', 'check_audio', 'frame_count'
            'at_model_rate', 'bin_range', 'settings', 'Stream', 'DECODERS',
            'decoder_name', 'staged', 'save_track', 'version',
            'DEFAULT_BATCH_SIZE', 'VOICING_THRESHOLD', 'checks',
-           'outside_to_inf']
+           'outside_to_inf', 'warn_if_trapped']
 
 settings = pipeline.settings
 frames = framing.frames
@@ -33,6 +33,7 @@ staged = files.staged
 save_track = files.save_track
 DEFAULT_BATCH_SIZE = pipeline.DEFAULT_BATCH_SIZE
 outside_to_inf = pipeline.outside_to_inf
+warn_if_trapped = pipeline.warn_if_trapped
 
 
 def infer(*args, **kwargs):

@@ -146,6 +146,8 @@ class Tracker:
         with torch.random.fork_rng(devices=devices), base.no_grad():
             torch.manual_seed(seed_from(prepared.item.relative))
             _, pitch, periodicity = state.stream.finish()
+        base.warn_if_trapped(state.stream.trapped, pitch.size(1),
+                             self.options.decoder, prepared.item.relative)
         times = base.frame_times(pitch.size(1), prepared.hop, self.options.pad)
         return Tracked(prepared.item, prepared.sample_rate, prepared.hop,
                        prepared.seconds, pitch.cpu(), periodicity.cpu(), times)

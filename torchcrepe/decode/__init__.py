@@ -285,6 +285,12 @@ def edge_trapped(probabilities, bins):
     return int((edge & elsewhere & (best >= .5)).sum())
 
 
+def periodicity(probabilities, bins):
+    """The probability at the decoded bins: (batch, 360, frames) and
+    (batch, frames) -> (batch, frames)"""
+    return probabilities.gather(1, bins.to(torch.int64)[:, None, :])[:, 0]
+
+
 def edge_message(trapped, frames, decoder=None):
     """The warning for `trapped` (edge_trapped) of `frames` frames, or None
 
@@ -344,17 +350,17 @@ class Stream:
         if not self.builtin:
             probabilities = torch.cat(self.held, 1)[None]
             bins, pitch = self.decoder(probabilities)
-            return bins, pitch, probabilities.gather(1, bins.long()[:, None])[:, 0]
+            return bins, pitch, periodicity(probabilities, bins)
         if self.path is not None:
             self._release(self.path.finish())
         bins = torch.cat(self.bins)[None]
-        periodicity = torch.cat(self.periodicity)[None]
+        confidence = torch.cat(self.periodicity)[None]
         if self.cents:
             pitch = convert.cents_to_frequency(torch.cat(self.cents)[None])
-            pitch = pitch.to(periodicity.dtype)
+            pitch = pitch.to(confidence.dtype)
         else:
             pitch = convert.bins_to_frequency(bins)
-        return bins, pitch, periodicity
+        return bins, pitch, confidence
 
     def _release(self, bins):
         """Decode the oldest held frames, whose path is now known"""
@@ -375,7 +381,7 @@ class Stream:
 
     def _decided(self, probabilities, bins):
         self.bins.append(bins)
-        self.periodicity.append(probabilities.gather(0, bins[None])[0])
+        self.periodicity.append(periodicity(probabilities[None], bins[None])[0])
         if self.path is not None:
             self.trapped += edge_trapped(probabilities, bins)
         if self.transform is None:
