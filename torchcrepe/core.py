@@ -5,6 +5,7 @@ frames every `hop_length` samples, each frame normalised, run through the
 network in fixed blocks, and decoded as the blocks arrive, so that memory
 does not grow with the input's length and no number depends on `batch_size`.
 """
+import copy
 import ctypes
 import dataclasses
 import os
@@ -15,9 +16,10 @@ import numpy as np
 import torch
 import tqdm
 
-from . import checks, decode, files, load
+from . import checks, decode, files, hardware, load
 from .constants import (CENTS_PER_BIN, MAX_FMAX, PITCH_BINS, SAMPLE_RATE,
                         UNVOICED, WINDOW_SIZE)
+from .model import Crepe, FoldedCrepe
 
 
 __all__ = ['CENTS_PER_BIN',
@@ -48,8 +50,14 @@ __all__ = ['CENTS_PER_BIN',
 # Frames per network call, by device type. Every call has exactly this many
 # frames (the last is padded with silent frames), so each frame's numbers
 # come from the same kernels wherever it falls: results never depend on the
-# batch size. 32 is also the fastest on CPU (the activations stay in cache).
+# batch size. The CPU's size depends on the capacity: CPU_BLOCK_SIZE.
 BLOCK_SIZE = {'cpu': 32, 'cuda': 512}
+
+# On the CPU, per capacity: each call pays a fixed cost per layer (thread
+# wake-ups, oneDNN set-up) that narrow networks amortise only over more
+# frames. Sized so that the first block's output (32 KB a frame per unit
+# of width) stays near 32 MB.
+CPU_BLOCK_SIZE = {'tiny': 256, 'small': 128, 'medium': 64, 'large': 32, 'full': 32}
 
 # Frames cut from the audio at a time when batch_size is None: 2048 frames
 # are 8 MB, so peak memory is that plus one block's activations (at most
@@ -60,9 +68,12 @@ DEFAULT_BATCH_SIZE = 2048
 VOICING_THRESHOLD = .21
 
 
-def block_size(device):
-    """Frames per network call on `device`"""
-    return BLOCK_SIZE.get(torch.device(device).type, BLOCK_SIZE['cuda'])
+def block_size(device, capacity=None):
+    """Frames per network call on `device` for `capacity` (None: the default)"""
+    kind = torch.device(device).type
+    if kind == 'cpu' and capacity is not None:
+        return CPU_BLOCK_SIZE[capacity]
+    return BLOCK_SIZE.get(kind, BLOCK_SIZE['cuda'])
 
 
 def _malloc_trim():
@@ -127,6 +138,8 @@ def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
         decoder = checks.decoder(decoder)
     precision = checks.precision(precision, device)
     checks.backend(backend, device, precision)
+    # What runs is what the output files' metadata records
+    precision = hardware.precision(precision, device)
     return Settings(
         hop_length, fmin, fmax, model, decoder, batch_size, device, bool(pad),
         precision, bool(progress), backend)
@@ -419,6 +432,7 @@ def infer(frames, model='full', device='cpu', embed=False, *, precision=None,
     device = torch.device(device)
     precision = checks.precision(precision, device)
     checks.backend(backend, device, precision)
+    precision = hardware.precision(precision, device)
     if backend == 'onnx':
         from . import runtime
         return runtime.infer(frames, model, embed)
@@ -431,7 +445,7 @@ def infer(frames, model='full', device='cpu', embed=False, *, precision=None,
     network, dtype = _network(precision)
 
     # Fixed-size blocks: see BLOCK_SIZE
-    size = block_size(device)
+    size = block_size(device, model)
     outputs = []
     for start in range(0, frames.size(0), size):
         block = frames[start:start + size].to(device=device, dtype=dtype)
@@ -656,7 +670,7 @@ def _network_blocks(audio, sample_rate, options, name, embed=False):
     total = frame_count(audio.size(1), hop, options.pad)
 
     # Whole blocks per step, so that only the very last block is padded
-    block = block_size(options.device)
+    block = block_size(options.device, options.model)
     step = -(-(options.batch_size or DEFAULT_BATCH_SIZE) // block) * block
     # Shown only once the work has taken a second: long files, not short
     bar = tqdm.tqdm(total=total, desc='frames', unit='frame', leave=False,
@@ -686,15 +700,20 @@ def _at_model_rate(audio, sample_rate, hop_length):
 
 
 def _network(precision):
-    """infer.model, or a cached copy in reduced precision, and its dtype"""
-    if precision == 'float32':
-        return infer.model, torch.float32
+    """infer.model folded for inference (model.FoldedCrepe), cached, and its dtype"""
     dtype = getattr(torch, precision)
-    key = (id(infer.model), infer.capacity, str(next(infer.model.parameters()).device), dtype)
+    if not isinstance(infer.model, Crepe) or infer.model.training:
+        # A network of the user's own: run it as given (a copy if reduced)
+        if dtype == torch.float32:
+            return infer.model, dtype
+        return copy.deepcopy(infer.model).to(dtype), dtype
+    # Parameter versions change with any in-place write (load_state_dict)
+    tensors = [*infer.model.parameters(), *infer.model.buffers()]
+    key = (id(infer.model), tuple(t._version for t in tensors),
+           str(next(infer.model.parameters()).device), dtype)
     cached = getattr(infer, 'reduced', None)
     if cached is None or cached[0] != key:
-        import copy
-        infer.reduced = (key, copy.deepcopy(infer.model).to(dtype))
+        infer.reduced = (key, FoldedCrepe(infer.model, dtype))
     return infer.reduced[1], dtype
 
 
