@@ -178,3 +178,15 @@ def test_cpu_block_keeps_first_map_near_32_mb(capacity):
     first_map = size * model.channels(capacity)[0] * 256 * 4
     assert 16 * 2 ** 20 < first_map <= 32 * 2 ** 20
     assert torchcrepe.core.block_size('cuda', capacity) == 512
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
+@pytest.mark.parametrize('precision', ['float32', 'float16', 'bfloat16'])
+def test_folded_network_on_cuda(precision, frames, keras_activation):
+    """The CUDA path: Keras' numbers within the precision's rounding (cuDNN
+    may run float32 convolutions in TF32, 10-bit mantissa)"""
+    with torch.no_grad():
+        probabilities = torchcrepe.infer(frames, 'tiny', 'cuda', precision=precision)
+    assert probabilities.is_cuda and probabilities.dtype == torch.float32
+    difference = np.abs(probabilities.cpu().numpy() - keras_activation('tiny'))
+    assert difference.max() < (5e-3 if precision == 'float32' else .1)
