@@ -370,7 +370,7 @@ def main(argv=None):
             if 'onnx' not in str(error).lower():
                 raise
             note = 'onnxruntime not installed'
-        if capacity not in ('tiny', 'full'):
+        if old and capacity not in ('tiny', 'full'):
             note = '0.0.24 code, this capacity\'s layers; ' + note
         row(f'infer {capacity}, N = {frames}', a, b, 'frames/s', note=note, onnx=onnx)
 

@@ -220,7 +220,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cuda')
     parser.add_argument('--quick', action='store_true',
-                        help='256 frames, 20 s of audio, T = 10,000, 2 runs')
+                        help='64 frames, 2 s of audio, T = 10,000, 1 run')
     parser.add_argument('--runs', type=int, default=5)
     parser.add_argument('--old-python', help='an interpreter that imports torchcrepe 0.0.24')
     parser.add_argument('--peak-tflops', help='FP32,TF32,FP16 peaks of the device')
@@ -229,8 +229,8 @@ def main():
     device = torch.device(args.device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         parser.error('--device cuda: no CUDA device here (try --device cpu --quick)')
-    count, seconds, length = (256, 20, 10000) if args.quick else (8192, 600, 100000)
-    runs = 2 if args.quick else args.runs
+    count, seconds, length = (64, 2, 10000) if args.quick else (8192, 600, 100000)
+    runs = 1 if args.quick else args.runs
     if device.type == 'cpu':
         torch.set_num_threads(min(2, os.cpu_count()))
     reference = np.load(os.path.join(ROOT, 'tests', 'assets', 'frames.npy'))

@@ -55,9 +55,10 @@ BLOCK_SIZE = {'cpu': 32, 'cuda': 512}
 
 # On the CPU, per capacity: each call pays a fixed cost per layer (thread
 # wake-ups, oneDNN set-up) that narrow networks amortise only over more
-# frames. Sized so that the first block's output (32 KB a frame per unit
-# of width) stays near 32 MB.
-CPU_BLOCK_SIZE = {'tiny': 256, 'small': 128, 'medium': 64, 'large': 32, 'full': 32}
+# frames. The first block's output (32 KB a frame per unit of width) stays
+# between 16 and 32 MB; larger blocks gained little more, and every input
+# shorter than a block costs a whole block.
+CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 32}
 
 # Frames cut from the audio at a time when batch_size is None: 2048 frames
 # are 8 MB, so peak memory is that plus one block's activations (at most
