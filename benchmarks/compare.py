@@ -1,6 +1,6 @@
 """torchcrepe 0.0.25 (this checkout) against torchcrepe 0.0.24, side by side.
 
-    python benchmarks/compare.py [--quick] [--runs 5] [--old-10min] [--output FILE]
+    python benchmarks/compare.py [--quick] [--runs 5] [--old-10min] [--no-old] [--output FILE]
                                  [--sections infer,decode,predict,memory] [--models tiny,...]
 
 The first run installs torchcrepe 0.0.24 into its own venv under
@@ -146,6 +146,10 @@ def worker(task, arguments):
         length = arguments['length']
         name = arguments['decoder']
         logits = torch.from_numpy(np.load(os.path.join(INPUTS, f'probabilities-{length}.npy')))
+        if arguments['version'] == 'new':
+            # 0.0.24's transition, to compare path for path (viterbi's own
+            # transition costs the same; see decode.viterbi)
+            name = {'viterbi': 'viterbi_0024'}.get(name, name)
         decoder = getattr(torchcrepe.decode, name)
         if name == 'weighted_argmax' and arguments['version'] == 'old':
             # 0.0.24 caches a dithered table of bin cents on first call;
@@ -163,6 +167,9 @@ def worker(task, arguments):
     elif task == 'predict':
         audio = torch.from_numpy(np.load(os.path.join(INPUTS, f"audio-{arguments['seconds']}.npy")))[None]
         options = dict(model=arguments['capacity'], batch_size=arguments.get('batch_size'))
+        if arguments['version'] == 'new':
+            # 0.0.24's transition, so that the bins can be compared
+            options['decoder'] = torchcrepe.decode.viterbi_0024
         if runs:
             # Warm up on one second (model loading, numba), then time
             torchcrepe.predict(audio[:, :16000], 16000, **options)
@@ -215,7 +222,40 @@ def worker(task, arguments):
             frames, arguments['capacity'], backend='onnx'))
         result['frames_per_second'] = len(frames) / seconds
         result['version'] = onnxruntime.__version__
+    elif task == 'alternated':
+        result = _alternated(torchcrepe, arguments)
     print(json.dumps(result))
+
+
+def _alternated(torchcrepe, arguments):
+    """0.0.25's infer against its own plain-module path and onnxruntime,
+    alternated in one process: frames/s of each round, per path
+
+    'plain' runs the `Crepe` module itself in blocks of 32 (how infer ran
+    before the folded network and the per-capacity block sizes); 'onnx' is
+    backend='onnx'.
+    """
+    import torch
+    from torchcrepe import network
+    frames = torch.from_numpy(np.load(os.path.join(INPUTS, 'frames.npy')))
+    capacity = arguments['capacity']
+    torchcrepe.infer(frames[:1], capacity)  # loads infer.model
+
+    def plain():
+        network.in_blocks(frames, 32, torchcrepe.infer.model)
+    paths = {'plain': plain,
+             'folded': lambda: torchcrepe.infer(frames, capacity),
+             'onnx': lambda: torchcrepe.infer(frames, capacity, backend='onnx')}
+    result = {name: [] for name in paths}
+    with torch.no_grad():
+        for function in paths.values():
+            function()
+        for _ in range(arguments['runs']):
+            for name, function in paths.items():
+                start = time.perf_counter()
+                function()
+                result[name].append(len(frames) / (time.perf_counter() - start))
+    return result
 
 
 def _peak_mb():
@@ -276,9 +316,13 @@ def main(argv=None):
     parser.add_argument('--runs', type=int, default=5)
     parser.add_argument('--old-10min', action='store_true',
                         help="also measure 0.0.24's memory on 10 minutes (about 20 GB)")
+    parser.add_argument('--no-old', action='store_true',
+                        help='skip 0.0.24 (no venv to install): 0.0.25 and onnxruntime only')
     parser.add_argument('--output', help='also write the table to this file')
     parser.add_argument('--sections', default='infer,decode,predict,memory',
-                        help='which parts to run (default: all four)')
+                        help='which parts to run (default: all four); also '
+                             "'alternated': 0.0.25's folded network, its plain module and "
+                             'onnxruntime in turn in one process')
     parser.add_argument('--models', default=','.join(CAPACITIES),
                         help='capacities for the infer rows (default: all five)')
     args = parser.parse_args(argv)
@@ -290,46 +334,62 @@ def main(argv=None):
     memory_seconds = (10, 60) if args.quick else (60, 600, 3600)
     os.makedirs(CACHE, exist_ok=True)
     make_inputs(frames, lengths, sorted({predict_seconds, *memory_seconds}))
-    old, new = old_python(), new_python()
+    old, new = None if args.no_old else old_python(), new_python()
 
     rows = []
 
-    def row(what, old_value, new_value, unit, better='higher', note=''):
+    def row(what, old_value, new_value, unit, better='higher', note='', onnx=None):
         if old_value and new_value:
             ratio = new_value / old_value if better == 'higher' else old_value / new_value
             ratio = f'{ratio:.1f}x'
         else:
             ratio = ''
-        rows.append((what, _format(old_value, unit), _format(new_value, unit), ratio, note))
+        versus = f'{_format(onnx, unit)} ({new_value / onnx:.2f}x)' if onnx else '-'
+        rows.append((what, _format(old_value, unit), _format(new_value, unit), ratio,
+                     versus, note))
         print(' | '.join(map(str, rows[-1])), file=sys.stderr)
 
     sys.path.insert(0, ROOT)
     from torchcrepe.model import channels
+    print(machine(), file=sys.stderr)
     sections = set(args.sections.split(','))
-    unknown = sections - {'infer', 'decode', 'predict', 'memory'}
+    unknown = sections - {'infer', 'alternated', 'decode', 'predict', 'memory'}
     if unknown:
         parser.error(f'--sections: unknown {sorted(unknown)}')
+    if args.no_old and sections - {'infer', 'alternated'}:
+        parser.error('--no-old: only with --sections infer,alternated')
     for capacity in args.models.split(',') if 'infer' in sections else ():
-        a = run_worker(old, 'infer', capacity=capacity, runs=runs, version='old',
-                       channels=list(channels(capacity)))['frames_per_second']
+        a = old and run_worker(old, 'infer', capacity=capacity, runs=runs, version='old',
+                               channels=list(channels(capacity)))['frames_per_second']
         b = run_worker(new, 'infer', capacity=capacity, runs=runs,
                        version='new')['frames_per_second']
-        note = ''
+        onnx, note = None, ''
         try:
             c = run_worker(new, 'onnx', capacity=capacity, runs=runs)
-            note = f"onnxruntime {c['version']}: {c['frames_per_second']:.0f} frames/s"
+            onnx, note = c['frames_per_second'], f"onnxruntime {c['version']}"
         except RuntimeError as error:
             if 'onnx' not in str(error).lower():
                 raise
-        if capacity not in ('tiny', 'full'):
-            note = '0.0.24 code, this capacity\'s layers' + (f'; {note}' if note else '')
-        row(f'infer {capacity}, N = {frames}', a, b, 'frames/s', note=note)
+            note = 'onnxruntime not installed'
+        if old and capacity not in ('tiny', 'full'):
+            note = '0.0.24 code, this capacity\'s layers; ' + note
+        row(f'infer {capacity}, N = {frames}', a, b, 'frames/s', note=note, onnx=onnx)
+
+    for capacity in args.models.split(',') if 'alternated' in sections else ():
+        r = {k: np.array(v) for k, v in run_worker(
+            new, 'alternated', capacity=capacity, runs=runs).items()}
+        row(f'infer {capacity}, N = {frames}, alternated', None, float(np.median(r['folded'])),
+            'frames/s', onnx=float(np.median(r['onnx'])),
+            note=f"folded / plain module (blocks of 32): {np.median(r['folded'] / r['plain']):.2f}x, "
+                 f"folded / onnxruntime: {np.median(r['folded'] / r['onnx']):.2f}x "
+                 f"(medians of {runs} rounds' ratios)")
 
     for name in ('viterbi', 'weighted_argmax', 'argmax') if 'decode' in sections else ():
         for length in lengths:
             a = run_worker(old, 'decode', decoder=name, length=length, runs=runs, version='old')
             b = run_worker(new, 'decode', decoder=name, length=length, runs=runs, version='new')
-            row(f'decode.{name}, T = {length:,}', a['seconds'], b['seconds'], 's',
+            label = f'{name} (0.0.25: viterbi_0024)' if name == 'viterbi' else name
+            row(f'decode.{label}, T = {length:,}', a['seconds'], b['seconds'], 's',
                 better='lower', note=_agreement(name, a['output'], b['output']))
 
     predicts = (('tiny', None, runs), ('full', 512, 1)) if 'predict' in sections else ()
@@ -344,7 +404,8 @@ def main(argv=None):
             note = (f'against 0.0.24 decoding its output as one sequence: '
                     f'{_predict_agreement(a["whole_output"], b["output"])}; against '
                     f'0.0.24 restarting Viterbi every {batch_size} frames: {note}')
-        row(f'predict {capacity}, {predict_seconds} s audio, viterbi, batch_size={batch_size}',
+        row(f'predict {capacity}, {predict_seconds} s audio, viterbi (0.0.25: '
+            f'viterbi_0024), batch_size={batch_size}',
             a['seconds'], b['seconds'], 's', better='lower', note=note)
 
     for seconds in memory_seconds if 'memory' in sections else ():
@@ -392,21 +453,25 @@ def _format(value, unit):
     return f'{value:,.0f} {unit}'
 
 
-def _table(rows, frames, runs):
+def machine():
+    """One line naming the CPU, torch's vector capability and bfloat16 support"""
     import torch
-    cpu = 'unknown CPU'
-    try:
-        with open('/proc/cpuinfo') as file:
-            cpu = next(line.split(':', 1)[1].strip() for line in file
-                       if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
+    from torchcrepe import hardware
+    return (f'{hardware.cpu_name()}, {os.cpu_count()} cores, {platform.system()}; '
+            f'torch {torch.__version__} CPU capability {hardware.cpu_capability()}; '
+            'oneDNN bfloat16 kernels: '
+            f"{'yes' if torch.ops.mkldnn._is_mkldnn_bf16_supported() else 'no'}, "
+            f"native bfloat16: {'yes' if hardware.native_bfloat16('cpu') else 'no'}")
+
+
+def _table(rows, frames, runs):
     lines = [
-        f'Machine: {cpu}, {os.cpu_count()} cores, {platform.system()}; torch '
-        f'{torch.__version__}, 2 threads; median of {runs} runs after a warm-up.',
+        f'Machine: {machine()}; 2 threads; median of {runs} runs after a warm-up. '
+        'The onnxruntime column runs backend=\'onnx\' (the package\'s own export) '
+        'on the same frames; in brackets 0.0.25 (torch) / onnxruntime.',
         '',
-        '| what | 0.0.24 | 0.0.25 | ratio | note |',
-        '|---|---|---|---|---|']
+        '| what | 0.0.24 | 0.0.25 | ratio | onnxruntime | note |',
+        '|---|---|---|---|---|---|']
     lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return '\n'.join(lines)
 

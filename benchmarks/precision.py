@@ -1,6 +1,6 @@
 """Speed and error of precision='bfloat16' against float32, per capacity.
 
-    python benchmarks/precision.py [--runs 5] [--frames 2048] [--output FILE]
+    python benchmarks/precision.py [--runs 5] [--frames 2048] [--force] [--output FILE]
 
 Speed: `infer` frames/s on --frames reference frames (tiled), 2 threads,
 median of --runs after a warm-up, under torch.no_grad(). Error: on the 256
@@ -8,7 +8,9 @@ reference frames (tests/assets), the pitch of each decoder with bfloat16
 against float32 (same dither), over the voiced frames: the share within 5
 cents and the largest difference; and the largest periodicity difference
 at the float32 path's bins. bfloat16 is fast only where the CPU has
-AVX-512 BF16 (or AMX); the table says whether this one does.
+native bfloat16 (AVX-512 BF16 or AMX); elsewhere torchcrepe runs float32
+instead, and this script measures that fallback unless --force makes it
+compute in (emulated) bfloat16. The table names the CPU and says which.
 """
 import argparse
 import os
@@ -60,16 +62,25 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=5)
     parser.add_argument('--frames', type=int, default=2048)
+    parser.add_argument('--force', action='store_true',
+                        help='compute in bfloat16 even where the CPU only emulates it')
     parser.add_argument('--output', help='also write the tables to this file')
     args = parser.parse_args()
+    native = torchcrepe.hardware.native_bfloat16('cpu')
+    if args.force:
+        torchcrepe.hardware.native_bfloat16 = lambda device='cpu': True
     torch.set_num_threads(2)
 
     reference = np.load(os.path.join(ROOT, 'tests', 'assets', 'frames.npy'))
     voiced = np.load(os.path.join(ROOT, 'tests', 'assets', 'frames-f0.npy')) > 0
     frames = torch.from_numpy(np.resize(reference, (args.frames, 1024)))
-    fast = torch.ops.mkldnn._is_mkldnn_bf16_supported()
-
-    lines = [f'CPU with fast bfloat16 (AVX-512 BF16 / AMX): {"yes" if fast else "no"}; '
+    if native:
+        mode = 'native bfloat16'
+    elif args.force:
+        mode = 'no native bfloat16: emulated by oneDNN (--force)'
+    else:
+        mode = "no native bfloat16: 'bfloat16' ran as float32 (the fallback)"
+    lines = [f'{torchcrepe.hardware.describe("cpu")} ({mode}); '
              f'torch {torch.__version__}, 2 threads, N = {args.frames}, '
              f'median of {args.runs}.', '',
              '| capacity | float32 frames/s | bfloat16 frames/s | speed-up |',

@@ -124,7 +124,7 @@ def test_viterbi_equals_dense_on_network_output(network_probabilities, normalisa
     bins, _ = DECODERS[normalisation](network_probabilities)
     assert torch.equal(bins, dense_viterbi(network_probabilities, normalisation))
     # Never a bin outside fmin..fmax
-    low, high = torchcrepe.checks.bin_range(50., 1000.)
+    low, high = torchcrepe.convert.bin_range(50., 1000.)
     assert bins.min() >= low and bins.max() < high
 
 

@@ -104,3 +104,89 @@ def test_cropped_kernels_change_nothing(frames):
         reference = torch.sigmoid(network.classifier(
             y.permute(0, 2, 1, 3).reshape(8, -1)))
         assert torch.allclose(network(x), reference, atol=1e-6, rtol=0)
+
+
+def random_network(capacity, seed):
+    """A network with random weights and batch norms of every sign,
+    including negative and zero scales"""
+    generator = torch.Generator().manual_seed(seed)
+    network = torchcrepe.Crepe(capacity).eval()
+    with torch.no_grad():
+        for name, tensor in network.state_dict().items():
+            if tensor.dim() == 0:
+                continue
+            values = torch.randn(tensor.shape, generator=generator)
+            if name.endswith('running_var'):
+                values = values.abs() + .1
+            if name.endswith('weight') and 'BN' not in name:
+                values = values / tensor[0].numel() ** .5
+            tensor.copy_(values)
+        for i in (1, 4, 6):
+            gamma = getattr(network, f'conv{i}_BN').weight
+            gamma[::3] = -gamma[::3].abs()
+            gamma[1] = 0.
+    return network
+
+
+@pytest.mark.parametrize('capacity', ['tiny', 'small'])
+def test_folded_equals_network_with_any_batch_norm(capacity, frames):
+    """Folding the batch norm is exact algebra for every sign of its scale"""
+    network = random_network(capacity, seed=3)
+    assert (network.conv6_BN.weight < 0).any() and (network.conv6_BN.weight == 0).any()
+    with torch.no_grad():
+        folded = model.FoldedCrepe(network)
+        x = frames[:16]
+        assert torch.allclose(folded(x), network(x), atol=2e-6, rtol=0)
+        reference, embedding = network(x, embed=True), folded(x, embed=True)
+    assert embedding.shape == reference.shape
+    scale = reference.abs().max()
+    assert (embedding - reference).abs().max() < 1e-5 * scale
+
+
+@pytest.mark.parametrize('capacity', CAPACITIES)
+def test_folded_matches_keras_and_leaves_weights_alone(capacity, frames, keras_activation):
+    network = torchcrepe.Crepe(capacity).eval()
+    weights = torch.load(f'{torchcrepe.load.ASSETS}/{capacity}.pth')
+    network.load_state_dict(weights)
+    with torch.no_grad():
+        folded = model.FoldedCrepe(network)
+        probabilities = folded(frames).numpy()
+    assert np.abs(probabilities - keras_activation(capacity)).max() < 1e-5
+    assert list(folded.parameters()) == []
+    for key, value in network.state_dict().items():
+        assert torch.equal(value, weights[key])
+
+
+def test_infer_sees_weights_changed_in_place(frames):
+    """The folded copy is rebuilt when infer.model's weights are written"""
+    torchcrepe.load.model('cpu', 'tiny')
+    with torch.no_grad():
+        before = torchcrepe.infer(frames[:4], 'tiny')
+        changed = random_network('tiny', seed=5)
+        torchcrepe.infer.model.load_state_dict(changed.state_dict())
+        after = torchcrepe.infer(frames[:4], 'tiny')
+        expected = changed(frames[:4])
+    torchcrepe.load.model('cpu', 'tiny')
+    assert not torch.allclose(before, after)
+    assert torch.allclose(after, expected, atol=2e-6, rtol=0)
+
+
+@pytest.mark.parametrize('capacity', CAPACITIES)
+def test_cpu_block_keeps_first_map_within_16_to_32_mb(capacity):
+    """Narrow capacities take more frames per call, within one memory bound"""
+    size = torchcrepe.core.block_size('cpu', capacity)
+    first_map = size * model.channels(capacity)[0] * 256 * 4
+    assert 16 * 2 ** 20 <= first_map <= 32 * 2 ** 20
+    assert torchcrepe.core.block_size('cuda', capacity) == 512
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
+@pytest.mark.parametrize('precision', ['float32', 'float16', 'bfloat16'])
+def test_folded_network_on_cuda(precision, frames, keras_activation):
+    """The CUDA path: Keras' numbers within the precision's rounding (cuDNN
+    may run float32 convolutions in TF32, 10-bit mantissa)"""
+    with torch.no_grad():
+        probabilities = torchcrepe.infer(frames, 'tiny', 'cuda', precision=precision)
+    assert probabilities.is_cuda and probabilities.dtype == torch.float32
+    difference = np.abs(probabilities.cpu().numpy() - keras_activation('tiny'))
+    assert difference.max() < (5e-3 if precision == 'float32' else .1)

@@ -4,13 +4,15 @@ import numpy as np
 import torch
 
 import torchcrepe
+import torchcrepe.hardware
 from torchcrepe import network
 
 
 def test_block_sizes():
     assert network.block_size('cpu') == network.BLOCK_SIZE['cpu']
     assert network.block_size('cuda:1') == network.BLOCK_SIZE['cuda']
-    assert network.block_size('cpu', 'onnx') == network.ONNX_BLOCK_SIZE
+    assert network.block_size('cpu', 'tiny') == network.CPU_BLOCK_SIZE['tiny']
+    assert network.block_size('cpu', 'tiny', 'onnx') == network.ONNX_BLOCK_SIZE
 
 
 def test_in_blocks_pads_only_the_last_block():
@@ -44,13 +46,26 @@ def test_result_does_not_depend_on_the_number_of_frames(frames):
         assert torch.equal(torchcrepe.infer(frames[:count], 'tiny'), whole[:count])
 
 
-def test_reduced_precision_copy_leaves_the_model_alone(frames):
+def test_reduced_precision_copy_leaves_the_model_alone(frames, monkeypatch):
+    # Compute in bfloat16 even where the CPU only emulates it
+    monkeypatch.setattr(torchcrepe.hardware, 'native_bfloat16', lambda device='cpu': True)
     exact = torchcrepe.infer(frames[:32], 'tiny')
     reduced = torchcrepe.infer(frames[:32], 'tiny', precision='bfloat16')
     assert next(torchcrepe.infer.model.parameters()).dtype == torch.float32
-    assert reduced.dtype == torch.float32
+    assert reduced.dtype == torch.float32 and not torch.equal(reduced, exact)
     assert (reduced - exact).abs().max() < .1
     assert torch.equal(torchcrepe.infer(frames[:32], 'tiny'), exact)
+
+
+def test_a_changed_weight_is_seen(frames):
+    """The folded copy is remade when the model's weights change in place"""
+    torchcrepe.infer.model = None
+    before = torchcrepe.infer(frames[:4], 'tiny')
+    with torch.no_grad():
+        torchcrepe.infer.model.classifier.bias += 1.
+    after = torchcrepe.infer(frames[:4], 'tiny')
+    assert (after > before).all()
+    torchcrepe.infer.model = None
 
 
 def test_threads_share_infer(frames):

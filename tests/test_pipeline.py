@@ -42,9 +42,9 @@ def test_network_batches_cover_every_frame_in_whole_blocks(monkeypatch):
         sizes.append(frames.shape[0])
         return torch.zeros(frames.shape[0], 360)
     monkeypatch.setattr(network, 'infer', fake)
-    options = pipeline.settings(model='tiny', batch_size=50)
+    options = pipeline.settings(model='full', batch_size=50)
     batches = list(pipeline.network_batches(tone(200, 1.), 16000, options))
-    # 101 frames; 50 rounded up to whole 32-frame blocks is 64
+    # 101 frames; 50 rounded up to whole 32-frame blocks (full, CPU) is 64
     assert sizes == [64, 37] and sum(len(batch) for batch in batches) == 101
 
 

@@ -75,8 +75,10 @@ def parser():
         '--gpu', type=int, metavar='INDEX', help='run on this CUDA device')
     parser.add_argument(
         '--precision', choices=PRECISIONS,
-        help='bfloat16 (CPU with AVX-512 BF16, or CUDA) or float16 (CUDA): '
-             'faster, within a few cents (default: float32)')
+        help='float32 (default, exact); bfloat16: faster only where the '
+             'hardware has native bfloat16 (AVX-512 BF16 or AMX CPUs, CUDA '
+             'compute capability 8.0+), elsewhere runs float32 with a '
+             'warning; float16: CUDA only')
     parser.add_argument(
         '--backend', default='torch', choices=checks.BACKENDS,
         help="onnx: run the network with onnxruntime (CPU, float32; needs "

@@ -93,8 +93,10 @@ def predict(audio,
             Zero-pad 512 samples on each side so frames are centred on
             multiples of the hop
         precision (str, keyword only)
-            None/'float32' (exact), 'bfloat16' (CPU with AVX-512 BF16, or
-            CUDA) or 'float16' (CUDA): faster, about 1 cent less exact
+            None/'float32' (exact), 'bfloat16' or 'float16' (CUDA): faster,
+            about 1 cent less exact. Where the hardware has no native
+            bfloat16 (AVX-512 BF16 or AMX; CUDA 8.0+), 'bfloat16' warns once
+            and runs float32 (see hardware.precision)
         progress (bool, keyword only)
             Show a progress bar over frames on stderr
         backend (str, keyword only)

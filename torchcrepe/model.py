@@ -209,3 +209,122 @@ def block(x, index, weight, bias, batch_norm):
         batch_norm.weight, batch_norm.bias, batch_norm.training,
         batch_norm.momentum, batch_norm.eps)
     return F.max_pool1d(x, 2)
+
+
+###############################################################################
+# Inference network
+###############################################################################
+
+
+class FoldedCrepe(torch.nn.Module):
+    """A `Crepe` prepared for inference: same outputs, fewer passes over memory
+
+    Built from a network's weights as they are now (a copy: later changes
+    to the network are not seen). The state dict of the source network is
+    left alone; this module has no parameters, only buffers.
+
+    Each block of `Crepe` computes maxpool(relu(conv(x)) * s + t), with s
+    and t the batch norm's per-channel scale and shift. Here the scale and
+    shift go into the conv's weights and bias (z = conv(x) * s + t), and
+    since relu and the affine map are monotone per channel,
+
+        maxpool(relu(conv(x)) * s + t) = max(maxpool(z), t)    where s > 0
+                                       = min(maxpool(z), t)    where s < 0
+
+    (for s < 0, relu(c) * s + t = min(z, t), and max-pooling commutes with
+    min against a constant). So a block is one conv, one max-pool and one
+    clamp on the pooled half: no separate relu or batch norm pass.
+    The weights are folded in float64 and rounded once to `dtype`.
+
+    Blocks 2 to 6 run as 2-D convolutions on channels-last maps, which
+    oneDNN computes about twice as fast as channels-first 1-D ones on these
+    shapes (few channels, long kernels); block 1 (one input channel) is
+    fastest as a 1-D convolution. Keras' asymmetric 'same' padding of the
+    64-tap kernels (31 before, 32 after) becomes symmetric padding of 32
+    around a 65-tap kernel whose first tap is zero, so that no padded copy
+    or slice of the map is ever made.
+
+    Arguments
+        network (Crepe): the weights to fold, in evaluation mode
+        dtype (torch.dtype): float32, bfloat16 or float16
+    """
+
+    def __init__(self, network, dtype=torch.float32):
+        super().__init__()
+        self.capacity = capacity_from_channels(network.conv1.out_channels)
+        self.in_features = in_features(self.capacity)
+        self.paddings = []
+        device = network.conv1.weight.device
+        for i in range(1, 7):
+            weight, bias, low, high, padding = _folded_block(network, i)
+            if i > 1:
+                weight = weight[..., None].contiguous(
+                    memory_format=torch.channels_last)
+            for name, value in (('weight', weight), ('bias', bias),
+                                ('low', low), ('high', high)):
+                self.register_buffer(
+                    f'{name}{i}', value.to(device=device, dtype=dtype))
+            self.paddings.append(padding)
+        self.register_buffer('classifier_weight', network.classifier.weight
+                             .detach().to(dtype=dtype, copy=True))
+        self.register_buffer('classifier_bias', network.classifier.bias
+                             .detach().to(dtype=dtype, copy=True))
+
+    def forward(self, x, embed=False):
+        """`Crepe.forward`: (batch, 1024) -> (batch, 360) probabilities, or
+        the (batch, C5, 8, 1) embedding when `embed`; same dtype as x"""
+        if x.dim() != 2 or x.size(1) != WINDOW_SIZE:
+            raise ValueError(
+                f'frames must have shape (batch, {WINDOW_SIZE}); '
+                f'got {tuple(x.shape)}')
+        batch = x.size(0)
+        x = F.conv1d(x[:, None], self.weight1, self.bias1,
+                     stride=STRIDES[0], padding=self.paddings[0])
+        x = F.max_pool1d(x, 2)[..., None]
+
+        # The clamp writes its result channels-last: the layout change
+        # costs no pass of its own
+        out = torch.empty(x.shape, dtype=x.dtype, device=x.device,
+                          memory_format=torch.channels_last)
+        x = torch.clamp(x, self.low1, self.high1, out=out)
+        for i in range(2, 7):
+            x = F.conv2d(x, getattr(self, f'weight{i}'),
+                         getattr(self, f'bias{i}'),
+                         padding=(self.paddings[i - 1], 0))
+            x = torch.clamp(F.max_pool2d(x, (2, 1)),
+                            getattr(self, f'low{i}'), getattr(self, f'high{i}'))
+            if embed and i == 5:
+                return x.contiguous()
+
+        # (batch, C6, 4, 1) -> Keras' position-major flattening
+        x = x[..., 0].transpose(1, 2).reshape(batch, self.in_features)
+        return torch.sigmoid(F.linear(
+            x, self.classifier_weight, self.classifier_bias))
+
+
+def _folded_block(network, index):
+    """Weights of block `index` (1-6) of `network` with its batch norm folded
+
+    Returns
+        weight (torch.tensor [shape=(out, in, taps)]), float64
+        bias (torch.tensor [shape=(out,)]), float64
+        low, high (torch.tensor [shape=(out, 1, 1)]), float64: the
+            clamp's bounds (t or -inf, t or +inf)
+        padding (int): symmetric zero padding of the input
+    """
+    conv = getattr(network, f'conv{index}')
+    norm = getattr(network, f'conv{index}_BN')
+    taps, (before, after) = kernel_taps(index)
+    weight = conv.weight.detach()[..., taps, 0].double()
+    scale = norm.weight.detach().double() / torch.sqrt(
+        norm.running_var.detach().double() + norm.eps)
+    shift = norm.bias.detach().double() - norm.running_mean.detach().double() * scale
+    weight = weight * scale[:, None, None]
+    bias = conv.bias.detach().double() * scale + shift
+    if before < after:
+        # One leading zero tap turns (before, after) into (after, after)
+        weight = F.pad(weight, (after - before, 0))
+    infinity = torch.full_like(shift, float('inf'))
+    low = torch.where(scale > 0, shift, -infinity)
+    high = torch.where(scale > 0, infinity, shift)
+    return weight, bias, low[:, None, None], high[:, None, None], after

@@ -3,7 +3,7 @@
 `infer` is one object: the function 0.0.24 users call, and the cache of
 the model it runs (`infer.model`, `infer.capacity`, as in 0.0.24), with
 the device and reduced-precision copies it makes. Every network call sees
-exactly `block_size(device, backend)` frames (the last block is padded),
+exactly `block_size(device, capacity, backend)` frames (the last block is padded),
 so a frame's numbers never depend on how many frames came with it.
 """
 import copy
@@ -11,24 +11,35 @@ import threading
 
 import torch
 
-from . import checks, weights
+from . import checks, hardware, weights
+from .model import Crepe, FoldedCrepe
 
 
 # Frames per network call, by device type. Every call has exactly this many
 # frames, so each frame's numbers come from the same kernels wherever it
-# falls: results never depend on the batch size. 32 is also the fastest on
-# the CPU (the activations stay in cache).
+# falls: results never depend on the batch size.
 BLOCK_SIZE = {'cpu': 32, 'cuda': 512}
+
+# On the CPU, per capacity: each call pays a fixed cost per layer (thread
+# wake-ups, oneDNN set-up) that narrow networks amortise only over more
+# frames. The first block's output (32 KB a frame per unit of width) stays
+# between 16 and 32 MB; larger blocks gained little more, and every input
+# shorter than a block costs a whole block.
+CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 32}
 
 # Frames per onnxruntime call (backend='onnx', CPU only)
 ONNX_BLOCK_SIZE = 64
 
 
-def block_size(device, backend='torch'):
-    """Frames per network call on `device` with `backend`"""
+def block_size(device, capacity=None, backend='torch'):
+    """Frames per network call on `device` for `capacity` (None: the
+    device's default) with `backend`"""
     if backend == 'onnx':
         return ONNX_BLOCK_SIZE
-    return BLOCK_SIZE.get(torch.device(device).type, BLOCK_SIZE['cuda'])
+    kind = torch.device(device).type
+    if kind == 'cpu' and capacity is not None:
+        return CPU_BLOCK_SIZE[capacity]
+    return BLOCK_SIZE.get(kind, BLOCK_SIZE['cuda'])
 
 
 def in_blocks(frames, size, run):
@@ -75,9 +86,11 @@ class Inference:
 
     The cache: `infer.model` is the float32 network last loaded (on the
     device it was first needed on) and `infer.capacity` its capacity, as in
-    0.0.24; both can be read or assigned (None unloads). Copies on other
-    devices or in bfloat16/float16 are made on first use and dropped when
-    the model changes. Lookups hold a lock, so threads may share `infer`.
+    0.0.24; both can be read or assigned (None unloads). What runs is a
+    copy folded for inference per device and dtype (model.FoldedCrepe),
+    made on first use and remade when the model or its weights change.
+    'bfloat16' runs float32 where the hardware has no native bfloat16
+    (hardware.precision). Lookups hold a lock, so threads may share it.
     """
 
     def __init__(self):
@@ -115,18 +128,29 @@ class Inference:
         return network
 
     def network(self, capacity, device, dtype=torch.float32):
-        """The cached network for a capacity on a device in a dtype"""
+        """What runs for a capacity on a device in a dtype: the bundled
+        network folded for inference (model.FoldedCrepe), cached; a network
+        of the user's own (not a Crepe, or in training mode) runs as given,
+        or as a copy in a reduced dtype"""
         with self._lock:
             if self._model is None or self._capacity != capacity:
                 self.load(capacity, device)
-            home = next(self._model.parameters()).device
-            if dtype == torch.float32 and home == device:
-                return self._model
+            model = self._model
+            if not isinstance(model, Crepe) or model.training:
+                home = next(model.parameters()).device
+                if dtype == torch.float32 and home == device:
+                    return model
+                return copy.deepcopy(model).to(device=device, dtype=dtype)
+            # Tensor versions change with any in-place write (load_state_dict)
+            versions = tuple(tensor._version for tensor in
+                             (*model.parameters(), *model.buffers()))
             key = (str(device), dtype)
-            if key not in self._copies:
-                self._copies[key] = copy.deepcopy(self._model).to(
-                    device=device, dtype=dtype)
-            return self._copies[key]
+            cached = self._copies.get(key)
+            if cached is None or cached[0] != versions:
+                source = model if next(model.parameters()).device == device \
+                    else copy.deepcopy(model).to(device)
+                cached = self._copies[key] = (versions, FoldedCrepe(source, dtype))
+            return cached[1]
 
     def __call__(self, frames, model='full', device='cpu', embed=False, *,
                  precision=None, backend='torch'):
@@ -134,7 +158,8 @@ class Inference:
         device = checks.device(device)
         precision = checks.precision(precision, device)
         checks.backend(backend, device, precision)
-        size = block_size(device, backend)
+        precision = hardware.precision(precision, device)
+        size = block_size(device, model, backend)
         if backend == 'onnx':
             from . import runtime
             return in_blocks(frames.detach(), size,

@@ -13,7 +13,7 @@ import warnings
 import torch
 import tqdm
 
-from . import checks, convert, decode, framing, network
+from . import checks, convert, decode, framing, hardware, network
 from .constants import MAX_FMAX
 from .decode import periodicity
 from .utils import MEMORY, ParameterError, caller_level
@@ -57,6 +57,8 @@ def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
         decoder = checks.decoder(decoder)
     precision = checks.precision(precision, device)
     checks.backend(backend, device, precision)
+    # What runs is what the output files' metadata records
+    precision = hardware.precision(precision, device)
     return Settings(
         hop_length, fmin, fmax, model, decoder, batch_size, device, bool(pad),
         precision, bool(progress), backend)
@@ -87,7 +89,7 @@ def network_batches(audio, sample_rate, options, name='audio', embed=False):
     total = framing.frame_count(audio.size(1), hop, options.pad)
 
     # Whole blocks per batch, so that only the very last block is padded
-    block = network.block_size(options.device, options.backend)
+    block = network.block_size(options.device, options.model, options.backend)
     step = -(-(options.batch_size or DEFAULT_BATCH_SIZE) // block) * block
     # Shown only once the work has taken a second: long files, not short
     bar = tqdm.tqdm(total=total, desc='frames', unit='frame', leave=False,

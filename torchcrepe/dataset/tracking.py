@@ -1,7 +1,8 @@
 """Cross-file batching: frames of many files share the network's blocks.
 
-The network always runs fixed blocks of `block_size(device, backend)` frames, and a
-frame's output does not depend on the other frames of its block. So the
+The network always runs fixed blocks of `block_size(device, capacity,
+backend)` frames, and a frame's output does not depend on the other frames
+of its block. So the
 frames of short files are packed together into full blocks; each file's
 frames are cut in the same batches as predict cuts them, its probabilities
 are gathered back per batch and fed to its own decode.Stream in the same
@@ -62,7 +63,8 @@ class Tracker:
 
     def __init__(self, options):
         self.options = options
-        self.block = base.block_size(options.device, options.backend)
+        self.block = base.block_size(options.device, options.model,
+                                     options.backend)
         self.step = -(-(options.batch_size or base.DEFAULT_BATCH_SIZE)
                       // self.block) * self.block
         self.low, self.high = base.bin_range(options.fmin, options.fmax)
