@@ -201,7 +201,7 @@ def test_failed_run_keeps_existing_outputs(tmp_path, capsys):
 
 USAGE_ERRORS = [
     (['--model', 'huge'], "argument --model: invalid choice: 'huge' (choose from 'tiny', 'small', 'medium', 'large', 'full')"),
-    (['--decoder', 'best'], "argument --decoder: invalid choice: 'best' (choose from 'argmax', 'weighted_argmax', 'viterbi', 'weighted_viterbi')"),
+    (['--decoder', 'best'], "argument --decoder: invalid choice: 'best' (choose from 'argmax', 'weighted_argmax', 'viterbi', 'weighted_viterbi', 'viterbi_0024', 'weighted_viterbi_0024')"),
     (['--fmin', '400', '--fmax', '300'], 'fmin must be below fmax; got fmin=400.0, fmax=300.0'),
     (['--fmin', '20'], 'fmin must be at least 31.7 Hz, the lowest pitch bin; got 20.0'),
     (['--fmax', '4000'], 'fmax must be at most 2006.0 Hz (MAX_FMAX); got 4000.0'),

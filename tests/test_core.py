@@ -249,7 +249,7 @@ def test_bfloat16_stays_close(capacity, frames, frames_f0, monkeypatch):
     """bfloat16 against float32: weighted_argmax within 5 cents on 97 % of
     the voiced reference frames (independent frames, so no Viterbi there);
     weighted_viterbi within 5 cents on 99 % of the voiced frames of a
-    continuous sung phrase; periodicity within 0.02"""
+    continuous sung note; periodicity within 0.02"""
     # Compute in bfloat16 even where it is emulated (no float32 fallback)
     monkeypatch.setattr(torchcrepe.hardware, 'native_bfloat16', lambda device='cpu': True)
     voiced = torch.from_numpy(frames_f0 > 0)
@@ -265,16 +265,16 @@ def test_bfloat16_stays_close(capacity, frames, frames_f0, monkeypatch):
     periodicity_reduced = torchcrepe.core.periodicity(reduced, bins)
     assert (periodicity - periodicity_reduced).abs().max() < .02
 
-    # 1.5 s of the bundled phrase: a held note and the glide after it
+    # The bundled phrase's first second: a held note, the glide's start
     audio, rate = torchcrepe.load.audio(EXAMPLE)
-    audio = audio[:, :int(1.5 * rate)]
+    audio = audio[:, :rate]
     options = dict(model=capacity, decoder=torchcrepe.decode.weighted_viterbi,
                    return_periodicity=True)
     pitch, periodicity = torchcrepe.predict(audio, rate, **options)
     pitch_reduced, periodicity_reduced = torchcrepe.predict(
         audio, rate, precision='bfloat16', **options)
     voiced = periodicity[0] >= torchcrepe.core.VOICING_THRESHOLD
-    assert voiced.sum() > 100
+    assert voiced.sum() > 60
     error = cents_error(pitch_reduced[0], pitch[0])[voiced]
     assert (error < 5).float().mean() >= .99
     assert (periodicity - periodicity_reduced).abs().max() < .02
