@@ -4,6 +4,7 @@ Cents are measured from 10 Hz: cents = 1200 * log2(Hz / 10). Bin b is
 centred at 20 * b + 1997.3794... cents, so bin 0 is about 31.7 Hz and bin
 359 about 2005.5 Hz.
 """
+import numpy as np
 import torch
 
 from .constants import CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS
@@ -53,6 +54,27 @@ def frequency_to_bins(frequency, quantize_fn=torch.floor):
 def frequency_to_cents(frequency):
     """Frequency in Hz -> cents"""
     return 1200 * torch.log2(frequency / 10.)
+
+
+###############################################################################
+# Note names
+###############################################################################
+
+
+NOTE_NAMES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')
+
+
+def midi_to_note_name(midi):
+    """Name of the nearest semitone of a (fractional) MIDI number:
+    69.2 -> 'A4', 61 -> 'C#4'"""
+    nearest = int(round(float(midi)))
+    return f'{NOTE_NAMES[nearest % 12]}{nearest // 12 - 1}'
+
+
+def frequency_to_midi(frequency, tuning=440.):
+    """Frequency in Hz -> fractional MIDI number (69 is A4 at `tuning` Hz);
+    numpy arrays or floats"""
+    return 69 + 12 * np.log2(np.asarray(frequency, dtype=np.float64) / tuning)
 
 
 ###############################################################################

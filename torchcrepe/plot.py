@@ -5,14 +5,12 @@ Needs matplotlib (the optional `plot` extra); nothing else in torchcrepe does.
 import numpy as np
 import torch
 
-from . import framing
+from . import convert, framing
 from .constants import SAMPLE_RATE
 
 
 INSTALL_HINT = ("plots need matplotlib, which is not installed: "
                 "pip install matplotlib (or pip install 'torchcrepe[plot]')")
-
-NOTE_NAMES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')
 
 # Columns of the spectrogram at most; longer inputs use a longer hop
 MAX_COLUMNS = 2000
@@ -145,18 +143,16 @@ def _round_frequencies(low, high):
 def _note_ticks(low, high):
     """Frequencies and names of the C and A notes within low..high"""
     ticks, labels = [], []
-    lowest = int(np.floor(12 * np.log2(low / 440) + 69))
-    highest = int(np.ceil(12 * np.log2(high / 440) + 69))
+    lowest = int(np.floor(convert.frequency_to_midi(low)))
+    highest = int(np.ceil(convert.frequency_to_midi(high)))
     for midi in range(lowest, highest + 1):
         frequency = 440 * 2 ** ((midi - 69) / 12)
-        name = NOTE_NAMES[midi % 12]
-        if low <= frequency <= high and name in ('C', 'A'):
+        if low <= frequency <= high and midi % 12 in (0, 9):  # C and A
             ticks.append(frequency)
-            labels.append(f'{name}{midi // 12 - 1}')
+            labels.append(convert.midi_to_note_name(midi))
     return ticks, labels
 
 
 def note_name(frequency):
     """The nearest equal-tempered note, e.g. 440 -> 'A4'"""
-    midi = int(round(12 * np.log2(frequency / 440) + 69))
-    return f'{NOTE_NAMES[midi % 12]}{midi // 12 - 1}'
+    return convert.midi_to_note_name(convert.frequency_to_midi(frequency))

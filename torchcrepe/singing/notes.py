@@ -56,6 +56,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from .. import convert
 from . import track as tracks
 
 # Semitones between consecutive held levels that start a new note (rule
@@ -76,13 +77,8 @@ MIN_GLIDE = .2
 # note's pitch (an octave error, a crack)
 OUTLIER = .5
 
-NOTE_NAMES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')
-
-
-def note_name(midi):
-    """Name of the nearest semitone: 69.2 -> 'A4', 61 -> 'C#4'"""
-    nearest = int(round(midi))
-    return f'{NOTE_NAMES[nearest % 12]}{nearest // 12 - 1}'
+# Name of the nearest semitone of a MIDI number: 69.2 -> 'A4'
+note_name = convert.midi_to_note_name
 
 
 @dataclasses.dataclass

@@ -14,6 +14,7 @@ from scipy import ndimage, signal
 
 # Frames with periodicity below VOICING_THRESHOLD are unvoiced: the same
 # threshold the command line's .csv/.json outputs and plots use
+from .. import convert
 from ..constants import VOICING_THRESHOLD
 
 # The largest hop the analysis accepts (s): vibrato up to 8 Hz must still be
@@ -42,8 +43,6 @@ TREND_ORDER = 4
 # because it does not ring: a 6 Hz Butterworth overshoots a semitone step
 # by over 10 % and would read as gliding for 100 ms after it
 FAST_SIGMA = .01
-
-REFERENCE_MIDI = 69  # A4
 
 
 class Track(NamedTuple):
@@ -146,7 +145,7 @@ def prepare(pitch, periodicity, hop_seconds, tuning=440., start=0.,
     if not isinstance(start, (int, float)) or not math.isfinite(start):
         raise ValueError(f'start must be a finite number of seconds; got {start!r}')
     midi = np.full(len(pitch), np.nan)
-    midi[voiced] = REFERENCE_MIDI + 12 * np.log2(pitch[voiced] / tuning)
+    midi[voiced] = convert.frequency_to_midi(pitch[voiced], tuning)
     return Track(midi, voiced, hop, float(start))
 
 
