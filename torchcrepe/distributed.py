@@ -112,7 +112,7 @@ class PitchTracker:
         self.options = base.settings(
             hop_length, fmin, fmax, model, base.DECODERS[decoder], batch_size,
             device, pad, precision)
-        with base.no_grad():  # load the model now, once
+        with torch.no_grad():  # load the model now, once
             base.infer(torch.zeros(1, 1024), model, self.options.device,
                        precision=self.options.precision)
 

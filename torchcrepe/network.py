@@ -129,27 +129,30 @@ class Inference:
 
     def network(self, capacity, device, dtype=torch.float32):
         """What runs for a capacity on a device in a dtype: the bundled
-        network folded for inference (model.FoldedCrepe), cached; a network
-        of the user's own (not a Crepe, or in training mode) runs as given,
-        or as a copy in a reduced dtype"""
+        network folded for inference (model.FoldedCrepe); a network of the
+        user's own (not a Crepe, or in training mode) as given, or a copy on
+        that device in that dtype. Copies are cached and remade when the
+        model or its weights change."""
         with self._lock:
             if self._model is None or self._capacity != capacity:
                 self.load(capacity, device)
             model = self._model
-            if not isinstance(model, Crepe) or model.training:
-                home = next(model.parameters()).device
-                if dtype == torch.float32 and home == device:
-                    return model
-                return copy.deepcopy(model).to(device=device, dtype=dtype)
+            foldable = isinstance(model, Crepe) and not model.training
+            home = next(model.parameters()).device
+            if not foldable and dtype == torch.float32 and home == device:
+                return model
             # Tensor versions change with any in-place write (load_state_dict)
             versions = tuple(tensor._version for tensor in
                              (*model.parameters(), *model.buffers()))
             key = (str(device), dtype)
             cached = self._copies.get(key)
             if cached is None or cached[0] != versions:
-                source = model if next(model.parameters()).device == device \
-                    else copy.deepcopy(model).to(device)
-                cached = self._copies[key] = (versions, FoldedCrepe(source, dtype))
+                if foldable:
+                    source = model if home == device else copy.deepcopy(model).to(device)
+                    made = FoldedCrepe(source, dtype)
+                else:
+                    made = copy.deepcopy(model).to(device=device, dtype=dtype)
+                cached = self._copies[key] = (versions, made)
             return cached[1]
 
     def __call__(self, frames, model='full', device='cpu', embed=False, *,

@@ -4,18 +4,17 @@ Every function folder mode and the Ray engine need from other torchcrepe
 modules is imported or adapted here, so that a change of layout elsewhere
 is answered by editing this file alone.
 """
-import torch
-
-from .. import checks, convert, decode, files, framing, load, network, pipeline
-from ..constants import MAX_FMAX, SAMPLE_RATE, VOICING_THRESHOLD, __version__
+from .. import (checks, convert, decode, files, framing, load, network,
+               outputs, pipeline)
+from ..constants import MAX_FMAX, SAMPLE_RATE, VOICING_THRESHOLD
 
 
 __all__ = ['MAX_FMAX', 'SAMPLE_RATE', 'block_size', 'check_audio', 'frame_count',
            'frame_times', 'frames', 'infer', 'load_audio', 'long_enough',
            'at_model_rate', 'bin_range', 'settings', 'Stream', 'DECODERS',
-           'decoder_name', 'staged', 'save_track', 'version',
+           'decoder_name', 'staged', 'save_track',
            'DEFAULT_BATCH_SIZE', 'VOICING_THRESHOLD', 'checks',
-           'outside_to_inf', 'warn_if_trapped']
+           'outside_to_inf', 'warn_if_trapped', 'metadata']
 
 settings = pipeline.settings
 frames = framing.frames
@@ -34,6 +33,7 @@ save_track = files.save_track
 DEFAULT_BATCH_SIZE = pipeline.DEFAULT_BATCH_SIZE
 outside_to_inf = pipeline.outside_to_inf
 warn_if_trapped = pipeline.warn_if_trapped
+metadata = outputs.metadata
 
 
 def infer(*args, **kwargs):
@@ -46,12 +46,3 @@ def decoder_name(decoder):
     only, so that settings cross process boundaries)"""
     return next(name for name, function in DECODERS.items()
                 if function is decoder)
-
-
-def version():
-    """This torchcrepe's version string"""
-    return __version__
-
-
-def no_grad():
-    return torch.no_grad()

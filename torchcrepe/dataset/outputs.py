@@ -48,19 +48,10 @@ class Job:
         return not self.overwrite and os.path.exists(self.output(item))
 
     def metadata(self, tracked):
-        options = self.options
-        return {
-            'torchcrepe': base.version(),
-            'model': options['model'],
-            'decoder': options['decoder'],
-            'fmin': options['fmin'],
-            'fmax': options['fmax'],
-            'sample_rate': tracked.sample_rate,
-            'hop_seconds': tracked.hop / base.SAMPLE_RATE,
-            'pad': options['pad'],
-            'precision': options['precision'] or 'float32',
-            'backend': options['backend'],
-            'voicing_threshold': self.voicing_threshold}
+        """The settings recorded with an output, as torchcrepe.outputs
+        records them for single files"""
+        return base.metadata(self.settings(), tracked.sample_rate,
+                             self.voicing_threshold)
 
 
 def write(job, tracked):

@@ -112,7 +112,7 @@ class Tracker:
             taken += count
         self.waiting_rows -= rows
         options = self.options
-        with base.no_grad():
+        with torch.no_grad():
             outputs = base.infer(
                 torch.cat(pieces) if len(pieces) > 1 else pieces[0],
                 options.model, options.device, precision=options.precision,
@@ -133,7 +133,7 @@ class Tracker:
             # (frames, 360) -> (360, frames), -inf outside fmin..fmax
             probabilities = base.outside_to_inf(
                 probabilities.T.contiguous(), self.low, self.high)
-            with base.no_grad():
+            with torch.no_grad():
                 state.stream.update(probabilities)
 
     def _finished(self):
@@ -145,7 +145,7 @@ class Tracker:
     def _result(self, state):
         prepared = state.prepared
         devices = [self.options.device] if self.options.device.type == 'cuda' else []
-        with torch.random.fork_rng(devices=devices), base.no_grad():
+        with torch.random.fork_rng(devices=devices), torch.no_grad():
             torch.manual_seed(seed_from(prepared.item.relative))
             _, pitch, periodicity = state.stream.finish()
         base.warn_if_trapped(state.stream.trapped, pitch.size(1),
