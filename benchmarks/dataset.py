@@ -12,7 +12,6 @@ audio-seconds/s, peak RSS (the process and its children) and the ratios.
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -97,17 +96,6 @@ def measure(mode, root, model):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def cpu_name():
-    try:
-        with open('/proc/cpuinfo') as file:
-            for line in file:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--clips', type=int, default=1000)
@@ -124,9 +112,9 @@ def main():
         return work(args.work, args.root, args.out, args.model)
 
     import torch
-    print(f'CPU: {cpu_name()}; {len(os.sched_getaffinity(0))} cores; '
-          f'torch {torch.__version__}, capability '
-          f'{torch.backends.cpu.get_cpu_capability()}; model {args.model}')
+    from torchcrepe import hardware
+    print(f'CPU: {hardware.describe()}; {len(os.sched_getaffinity(0))} cores; '
+          f'torch {torch.__version__}; model {args.model}')
     with tempfile.TemporaryDirectory() as root:
         audio = make_tree(root, args.clips, args.bad, args.seed)
         print(f'{args.clips} clips ({args.bad} bad), {audio / 3600:.3f} audio-hours')
