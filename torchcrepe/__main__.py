@@ -199,9 +199,7 @@ def plan(args):
                     f'not {files.extension(path)} ({path})')
     else:
         checks.frequency_range(args.fmin, args.fmax)
-        if not 0 <= args.voicing_threshold <= 1:
-            raise ValueError(
-                f'--voicing_threshold must be within 0..1; got {args.voicing_threshold}')
+        checks.voicing_threshold(args.voicing_threshold, '--voicing_threshold')
         if args.output_files is None and args.plot is None and not singing:
             raise ValueError('give --output_files, --plot, --singing_report '
                              'or several')

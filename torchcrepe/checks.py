@@ -72,6 +72,14 @@ def frequency_range(fmin, fmax):
     return float(fmin), float(fmax)
 
 
+def voicing_threshold(value, argument='voicing_threshold'):
+    """A periodicity within 0..1 below which a frame is unvoiced"""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not 0 <= value <= 1:
+        raise ParameterError(f'{argument} must be within 0..1; got {value}')
+    return float(value)
+
+
 def decoder(value, argument='decoder'):
     """A decoding function, or the name of one in decode.DECODERS"""
     if isinstance(value, str):

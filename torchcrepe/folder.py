@@ -13,6 +13,7 @@ import sys
 from . import distributed
 from .constants import MAX_FMAX
 from .dataset import base, driver, listing, local, outputs, reading
+from .utils import choice
 
 
 ENGINES = ('local', 'ray')
@@ -94,16 +95,12 @@ def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
     options = dict(options, decoder=_decoder_name(settings.decoder),
                    fmin=settings.fmin, fmax=settings.fmax,
                    device=str(settings.device), pad=settings.pad)
-    if format not in listing.FORMATS:
-        raise ValueError(f'format must be one of {_names(listing.FORMATS)}; '
-                         f'got {format!r}')
-    if engine not in ENGINES:
-        raise ValueError(f'engine must be one of {_names(ENGINES)}; got {engine!r}')
+    choice(format, listing.FORMATS, 'format')
+    choice(engine, ENGINES, 'engine')
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)
                              or jobs < 0):
         raise ValueError(f'jobs must be None or an integer >= 0; got {jobs!r}')
-    if not 0 <= voicing_threshold <= 1:
-        raise ValueError(f'voicing_threshold must be within 0..1; got {voicing_threshold}')
+    base.checks.voicing_threshold(voicing_threshold)
     items = _listing(audio_dir, audio_list, output_dir)
     head, items = listing.first(items)
     if head is None:
@@ -126,9 +123,10 @@ def _decoder_name(decoder):
     try:
         return base.decoder_name(decoder)
     except StopIteration:
+        names = ', '.join(map(repr, base.DECODERS))
         raise ValueError(
-            f'decoder must be one of {_names(base.DECODERS)} in folder mode '
-            f'(a custom decoder cannot be seeded per file); got {decoder!r}') from None
+            f'decoder must be one of {names} in folder mode (a custom '
+            f'decoder cannot be seeded per file); got {decoder!r}') from None
 
 
 def _listing(audio_dir, audio_list, output_dir):
@@ -172,10 +170,6 @@ def check_unused(args):
 # Folder mode's options and their defaults
 FOLDER_DEFAULTS = {'output_dir': None, 'format': 'npz', 'jobs': None,
                    'overwrite': False, 'engine': 'local', 'ray_address': None}
-
-
-def _names(values):
-    return ', '.join(repr(value) for value in values)
 
 
 ###############################################################################

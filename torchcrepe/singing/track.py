@@ -14,7 +14,7 @@ from scipy import ndimage, signal
 
 # Frames with periodicity below VOICING_THRESHOLD are unvoiced: the same
 # threshold the command line's .csv/.json outputs and plots use
-from .. import convert
+from .. import checks, convert
 from ..constants import VOICING_THRESHOLD
 
 # The largest hop the analysis accepts (s): vibrato up to 8 Hz must still be
@@ -139,8 +139,7 @@ def prepare(pitch, periodicity, hop_seconds, tuning=440., start=0.,
                 or periodicity.max(initial=0) > 1:
             raise ValueError('periodicity must be finite and within 0..1')
         voiced &= periodicity >= voicing_threshold
-    if not 0 <= voicing_threshold <= 1:
-        raise ValueError(f'voicing_threshold must be within 0..1; got {voicing_threshold}')
+    checks.voicing_threshold(voicing_threshold)
     tuning = check_tuning(tuning)
     if not isinstance(start, (int, float)) or not math.isfinite(start):
         raise ValueError(f'start must be a finite number of seconds; got {start!r}')
