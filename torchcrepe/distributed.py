@@ -32,9 +32,8 @@ import torch
 from .dataset import base, local, outputs, reading
 from .dataset.listing import Item
 from .dataset.tracking import Tracker
+from .utils import require
 
-
-INSTALL_HINT = "--engine ray needs Ray: pip install 'torchcrepe[ray]'"
 
 # An actor that dies is restarted up to this many times, and the call it
 # was running is retried up to MAX_TASK_RETRIES times
@@ -50,12 +49,12 @@ CONNECT_TIMEOUT = 5.
 
 
 def _ray():
-    """The ray module, or ValueError naming the extra"""
+    """The ray module, or ValueError naming the extra (a usage error for
+    the command line)"""
     try:
-        import ray
-    except ImportError:
-        raise ValueError(INSTALL_HINT) from None
-    return ray
+        return require('ray', '--engine ray', 'ray')
+    except ImportError as error:
+        raise ValueError(str(error)) from None
 
 
 def check(address=None):

@@ -167,7 +167,8 @@ def check_unused(args):
         raise ValueError(f'{", ".join(given)} need --audio_dir or --audio_list')
 
 
-# Folder mode's options and their defaults
+# Folder mode's command-line options and their defaults (add_arguments
+# uses them; check_unused compares against them)
 FOLDER_DEFAULTS = {'output_dir': None, 'format': 'npz', 'jobs': None,
                    'overwrite': False, 'engine': 'local', 'ray_address': None}
 
@@ -189,7 +190,8 @@ def add_arguments(parser, inputs):
     group = parser.add_argument_group('folder mode (--audio_dir/--audio_list)')
     group.add_argument('--output_dir', metavar='OUT',
                        help='one output per input, at its relative path')
-    group.add_argument('--format', default='npz', choices=listing.FORMATS,
+    group.add_argument('--format', default=FOLDER_DEFAULTS['format'],
+                       choices=listing.FORMATS,
                        help='output format (default: npz: time, pitch, '
                             'periodicity, settings)')
     group.add_argument('--jobs', type=int, metavar='N',
@@ -197,7 +199,8 @@ def add_arguments(parser, inputs):
                             '(default: one per core)')
     group.add_argument('--overwrite', action='store_true',
                        help='recompute files whose output exists')
-    group.add_argument('--engine', default='local', choices=ENGINES,
+    group.add_argument('--engine', default=FOLDER_DEFAULTS['engine'],
+                       choices=ENGINES,
                        help="ray: run on a Ray cluster (pip install "
                             "'torchcrepe[ray]') (default: local)")
     group.add_argument('--ray_address', metavar='ADDRESS',
