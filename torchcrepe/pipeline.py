@@ -69,6 +69,26 @@ def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
 ###############################################################################
 
 
+def checked(audio, sample_rate, hop_length, pad, name='audio'):
+    """Check an input and bring it to the model's rate
+
+    Arguments
+        audio (torch.tensor [shape=(time,) or (channels, time)])
+        sample_rate (int), Hz
+        hop_length (int or None), samples at sample_rate
+        pad (bool)
+        name (str): how errors name the input
+
+    Returns
+        audio (torch.tensor [shape=(1, time')]), mono at 16 kHz
+        hop (int), samples at 16 kHz
+    """
+    checks.sample_rate(sample_rate)
+    audio = checks.audio(audio, name)
+    checks.long_enough(audio.size(1), sample_rate, pad, name)
+    return framing.at_model_rate(audio, sample_rate, hop_length)
+
+
 def network_batches(audio, sample_rate, options, name='audio', embed=False):
     """The network's output for consecutive batches of frames of `audio`
 
@@ -82,10 +102,8 @@ def network_batches(audio, sample_rate, options, name='audio', embed=False):
         (torch.tensor [shape=(batch, 360)] or [shape=(batch, C5, 8, 1)]),
         in frame order; together one row per frame
     """
-    checks.sample_rate(sample_rate)
-    audio = checks.audio(audio, name)
-    checks.long_enough(audio.size(1), sample_rate, options.pad, name)
-    audio, hop = framing.at_model_rate(audio, sample_rate, options.hop_length)
+    audio, hop = checked(audio, sample_rate, options.hop_length, options.pad,
+                         name)
     total = framing.frame_count(audio.size(1), hop, options.pad)
 
     # Whole blocks per batch, so that only the very last block is padded
@@ -193,12 +211,9 @@ def warn_if_trapped(trapped, frames, decoder, name=None):
 def preprocess(audio, sample_rate, hop_length=None, batch_size=None,
                device='cpu', pad=True):
     """Cut audio into normalised frames; see core.preprocess"""
-    checks.sample_rate(sample_rate)
     options = settings(hop_length, batch_size=batch_size, device=device,
                        pad=pad, pitch=False)
-    audio = checks.audio(audio)
-    checks.long_enough(audio.size(1), sample_rate, options.pad)
-    audio, hop = framing.at_model_rate(audio, sample_rate, options.hop_length)
+    audio, hop = checked(audio, sample_rate, options.hop_length, options.pad)
     total = framing.frame_count(audio.size(1), hop, options.pad)
     step = options.batch_size or DEFAULT_BATCH_SIZE
     for start in range(0, total, step):

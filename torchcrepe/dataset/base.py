@@ -9,22 +9,18 @@ from .. import (checks, convert, decode, files, framing, load, network,
 from ..constants import MAX_FMAX, SAMPLE_RATE, VOICING_THRESHOLD
 
 
-__all__ = ['MAX_FMAX', 'SAMPLE_RATE', 'block_size', 'check_audio', 'frame_count',
-           'frame_times', 'frames', 'infer', 'load_audio', 'long_enough',
-           'at_model_rate', 'bin_range', 'settings', 'Stream', 'DECODERS',
-           'decoder_name', 'staged', 'save_track',
-           'DEFAULT_BATCH_SIZE', 'VOICING_THRESHOLD', 'checks',
-           'outside_to_inf', 'warn_if_trapped', 'metadata']
+__all__ = ['MAX_FMAX', 'SAMPLE_RATE', 'VOICING_THRESHOLD', 'DEFAULT_BATCH_SIZE',
+           'DECODERS', 'Stream', 'bin_range', 'block_size', 'checked', 'checks',
+           'decoder_name', 'frame_count', 'frame_times', 'frames', 'infer',
+           'load_audio', 'metadata', 'outside_to_inf', 'save_track',
+           'settings', 'staged', 'warn_if_trapped']
 
 settings = pipeline.settings
 frames = framing.frames
 frame_count = framing.frame_count
 frame_times = framing.frame_times
-at_model_rate = framing.at_model_rate
 block_size = network.block_size
 bin_range = convert.bin_range
-check_audio = checks.audio
-long_enough = checks.long_enough
 load_audio = load.audio
 Stream = decode.Stream
 DECODERS = decode.DECODERS
@@ -33,6 +29,7 @@ save_track = files.save_track
 DEFAULT_BATCH_SIZE = pipeline.DEFAULT_BATCH_SIZE
 outside_to_inf = pipeline.outside_to_inf
 warn_if_trapped = pipeline.warn_if_trapped
+checked = pipeline.checked
 metadata = outputs.metadata
 
 

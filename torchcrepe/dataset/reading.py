@@ -68,12 +68,9 @@ def prepare_audio(item, audio, sample_rate, hop_length, pad):
     `sample_rate` Hz; returns Prepared or Failed"""
     try:
         name = f'audio file {item.path!r}'
-        base.checks.sample_rate(sample_rate, 'sample_rate')
-        audio = base.check_audio(audio, name)
-        base.long_enough(audio.size(1), sample_rate, pad, name)
-        seconds = audio.size(1) / sample_rate
-        audio, hop = base.at_model_rate(audio, sample_rate, hop_length)
-        return Prepared(item, audio[0].numpy(), sample_rate, hop, seconds)
+        resampled, hop = base.checked(audio, sample_rate, hop_length, pad, name)
+        seconds = audio.size(-1) / sample_rate
+        return Prepared(item, resampled[0].numpy(), sample_rate, hop, seconds)
     except (*FILE_ERRORS, TypeError) as error:
         return Failed(item, type(error).__name__, str(error))
 
