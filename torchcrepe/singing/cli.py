@@ -13,7 +13,7 @@ so that cents, drift and jitter are not the decoder's dither.
 import math
 
 from .. import files, framing
-from ..constants import SAMPLE_RATE, WINDOW_SIZE
+from ..constants import SAMPLE_RATE
 from . import picture
 from .report import analyse
 
@@ -90,9 +90,9 @@ def reporter(args, plots=None):
     plots = plots or [None] * len(args.singing_report)
 
     def write(index, audio, sample_rate, pitch, periodicity):
-        hop = framing.model_hop(sample_rate, args.hop_length) / SAMPLE_RATE
-        start = 0. if not args.no_pad else WINDOW_SIZE / 2 / SAMPLE_RATE
-        found = analyse(pitch, periodicity, hop, tuning=args.tuning,
+        hop = framing.model_hop(sample_rate, args.hop_length)
+        start = framing.frame_times(1, hop, not args.no_pad)[0]
+        found = analyse(pitch, periodicity, hop / SAMPLE_RATE, tuning=args.tuning,
                         start=start, voicing_threshold=args.voicing_threshold)
         name = str(args.audio_files[index])
         # Both files appear together or not at all
