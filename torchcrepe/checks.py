@@ -26,10 +26,7 @@ BACKENDS = ('torch', 'onnx')
 
 def capacity(model, argument='model'):
     """One of the five capacity names (see model.CAPACITIES)"""
-    try:
-        return check_capacity(model, argument)
-    except ValueError as error:
-        raise ParameterError(str(error)) from None
+    return check_capacity(model, argument)
 
 
 def positive_integer(value, argument, allow_none=False):

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from .constants import PITCH_BINS, WINDOW_SIZE
+from .utils import ParameterError
 
 
 ###############################################################################
@@ -43,10 +44,10 @@ INPUT_LENGTHS = (WINDOW_SIZE,) + tuple(
 
 
 def check_capacity(capacity, argument='model'):
-    """Raise ValueError unless `capacity` names one of the five models"""
+    """Raise ParameterError unless `capacity` names one of the five models"""
     if not isinstance(capacity, str) or capacity not in CAPACITIES:
         names = ', '.join(repr(name) for name in CAPACITIES)
-        raise ValueError(
+        raise ParameterError(
             f'{argument} must be one of {names}; got {capacity!r}')
     return capacity
 
