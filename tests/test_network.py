@@ -82,3 +82,16 @@ def test_threads_share_infer(frames):
     for thread in threads:
         thread.join()
     assert all(torch.equal(result, expected) for result in results)
+
+
+def test_readme_states_the_block_sizes_the_code_uses():
+    """The README's table of frames per call is network.block_table()"""
+    import os
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          'README.md')
+    with open(readme, encoding='utf-8') as file:
+        text = file.read()
+    start = text.index('<!-- block table: network.block_table() -->\n')
+    end = text.index('<!-- end of block table -->')
+    table = text[start:end].split('\n', 1)[1].strip()
+    assert table == network.block_table()

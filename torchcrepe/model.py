@@ -273,7 +273,12 @@ class FoldedCrepe(torch.nn.Module):
 
     def forward(self, x, embed=False):
         """`Crepe.forward`: (batch, 1024) -> (batch, 360) probabilities, or
-        the (batch, C5, 8, 1) embedding when `embed`; same dtype as x"""
+        the (batch, C5, 8, 1) embedding when `embed`; same dtype as x.
+        Computes no gradients: its clamp writes into a preallocated map"""
+        if torch.is_grad_enabled() and x.requires_grad:
+            raise RuntimeError(
+                'FoldedCrepe computes no gradients; run the plain Crepe for '
+                'them (torchcrepe.infer does when the frames require grad)')
         if x.dim() != 2 or x.size(1) != WINDOW_SIZE:
             raise ValueError(
                 f'frames must have shape (batch, {WINDOW_SIZE}); '

@@ -12,7 +12,8 @@ import threading
 import torch
 
 from . import checks, hardware, weights
-from .model import Crepe, FoldedCrepe
+from .model import CAPACITIES, Crepe, FoldedCrepe
+from .utils import ParameterError
 
 
 # Frames per network call, by device type. Every call has exactly this many
@@ -40,6 +41,21 @@ def block_size(device, capacity=None, backend='torch'):
     if kind == 'cpu' and capacity is not None:
         return CPU_BLOCK_SIZE[capacity]
     return BLOCK_SIZE.get(kind, BLOCK_SIZE['cuda'])
+
+
+def block_table():
+    """The frames per network call of every device and backend, as the
+    markdown table the README shows (tests/test_network.py holds the two
+    equal)"""
+    rows = [('CPU', {name: block_size('cpu', name) for name in CAPACITIES}),
+            ('CUDA', {name: block_size('cuda', name) for name in CAPACITIES}),
+            ("`backend='onnx'` (CPU)",
+             {name: block_size('cpu', name, 'onnx') for name in CAPACITIES})]
+    lines = ['| frames per call | ' + ' | '.join(CAPACITIES) + ' |',
+             '|---|' + '--:|' * len(CAPACITIES)]
+    lines += [f'| {where} | ' + ' | '.join(str(sizes[name]) for name in CAPACITIES) + ' |'
+              for where, sizes in rows]
+    return '\n'.join(lines)
 
 
 def in_blocks(frames, size, run):
@@ -84,13 +100,25 @@ class Inference:
         probabilities (torch.tensor [shape=(frames, 360)]), sigmoid outputs
         OR embedding (torch.tensor [shape=(frames, C5, 8, 1)]), float32
 
+    Gradients: under torch.no_grad, torch.inference_mode, or when the
+    frames do not require grad, what runs is a copy of the network folded
+    for inference (model.FoldedCrepe), which computes no gradients. When
+    grad mode is on and the frames require grad (CREPE as a pitch or
+    perceptual loss), the plain network runs instead, 0.0.24's
+    computation, and the output is differentiable with respect to the
+    frames (and to `infer.model`'s parameters, when it is the one that
+    runs: float32 on its own device).
+
     The cache: `infer.model` is the float32 network last loaded (on the
     device it was first needed on) and `infer.capacity` its capacity, as in
-    0.0.24; both can be read or assigned (None unloads). What runs is a
-    copy folded for inference per device and dtype (model.FoldedCrepe),
-    made on first use and remade when the model or its weights change.
-    'bfloat16' runs float32 where the hardware has no native bfloat16
-    (hardware.precision). Lookups hold a lock, so threads may share it.
+    0.0.24; both can be read or assigned (None unloads). Loaded networks
+    and their copies are ordinary tensors even when made under
+    torch.inference_mode, so they serve calls in any autograd mode. Copies
+    (folded, or plain in another dtype or on another device) are made per
+    device and dtype on first use and remade when the model or its
+    weights change (`weights_state`). 'bfloat16' runs float32 where the
+    hardware has no native bfloat16 (hardware.precision). Lookups hold a
+    lock, so threads may share it.
     """
 
     def __init__(self):
@@ -127,33 +155,41 @@ class Inference:
             self._copies.clear()
         return network
 
-    def network(self, capacity, device, dtype=torch.float32):
-        """What runs for a capacity on a device in a dtype: the bundled
-        network folded for inference (model.FoldedCrepe); a network of the
-        user's own (not a Crepe, or in training mode) as given, or a copy on
-        that device in that dtype. Copies are cached and remade when the
-        model or its weights change."""
+    def network(self, capacity, device, dtype=torch.float32, gradient=False):
+        """What runs for a capacity on a device in a dtype
+
+        Without `gradient`: the bundled network folded for inference
+        (model.FoldedCrepe), which computes no gradients. With it: the
+        plain network (`Crepe`, 0.0.24's computation), the model itself or
+        a copy on that device in that dtype. A network of the user's own
+        (not a Crepe, or in training mode) always runs plain. Copies are
+        cached and remade when the model or its weights change.
+        """
         with self._lock:
             if self._model is None or self._capacity != capacity:
                 self.load(capacity, device)
             model = self._model
-            foldable = isinstance(model, Crepe) and not model.training
+            folded = isinstance(model, Crepe) and not model.training and not gradient
             home = next(model.parameters()).device
-            if not foldable and dtype == torch.float32 and home == device:
+            if not folded and dtype == torch.float32 and home == device:
                 return model
-            # Tensor versions change with any in-place write (load_state_dict)
-            versions = tuple(tensor._version for tensor in
-                             (*model.parameters(), *model.buffers()))
-            key = (str(device), dtype)
+            state = weights_state(model)
+            key = (str(device), dtype, folded)
             cached = self._copies.get(key)
-            if cached is None or cached[0] != versions:
-                if foldable:
+            if cached is not None and state is not None and cached[0] == state:
+                return cached[1]
+            # Copies are made of ordinary tensors even when the call comes
+            # from inside torch.inference_mode, so that they serve later
+            # calls outside it too
+            with torch.inference_mode(False), torch.no_grad():
+                if folded:
                     source = model if home == device else copy.deepcopy(model).to(device)
                     made = FoldedCrepe(source, dtype)
                 else:
                     made = copy.deepcopy(model).to(device=device, dtype=dtype)
-                cached = self._copies[key] = (versions, made)
-            return cached[1]
+            if state is not None:
+                self._copies[key] = (state, made)
+            return made
 
     def __call__(self, frames, model='full', device='cpu', embed=False, *,
                  precision=None, backend='torch'):
@@ -162,17 +198,41 @@ class Inference:
         precision = checks.precision(precision, device)
         checks.backend(backend, device, precision)
         precision = hardware.precision(precision, device)
+        gradient = needs_gradient(frames)
         size = block_size(device, model, backend)
         if backend == 'onnx':
+            if gradient:
+                raise ParameterError(
+                    "backend='onnx' computes no gradients, and these frames "
+                    "require them; use backend='torch' (or torch.no_grad())")
             from . import runtime
             return in_blocks(frames.detach(), size,
                              lambda block: runtime.run(block, model, embed))
         dtype = getattr(torch, precision)
-        network = self.network(model, _resolved(device), dtype)
+        network = self.network(model, _resolved(device), dtype, gradient)
         return in_blocks(
             frames, size,
             lambda block: network(block.to(device=device, dtype=dtype),
                                   embed=embed).float())
+
+
+def needs_gradient(frames):
+    """Whether a call on `frames` must be differentiable: grad mode is on
+    (not under torch.no_grad or torch.inference_mode) and the frames
+    require a gradient"""
+    return torch.is_grad_enabled() and frames.requires_grad
+
+
+def weights_state(model):
+    """What tells whether a model's weights changed since a copy was made:
+    each parameter's and buffer's identity and version counter, or None
+    when one is an inference tensor (made under torch.inference_mode),
+    which keeps no version counter: such a model is copied afresh on
+    every call rather than risk a stale copy"""
+    tensors = (*model.parameters(), *model.buffers())
+    if any(tensor.is_inference() for tensor in tensors):
+        return None
+    return tuple((id(tensor), tensor._version) for tensor in tensors)
 
 
 def _resolved(device):

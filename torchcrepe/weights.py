@@ -24,13 +24,16 @@ def crepe(capacity='full', device='cpu'):
         device (str or torch.device)
 
     Returns
-        torchcrepe.Crepe
+        torchcrepe.Crepe, its parameters requiring gradients as any new
+        module's do (as in 0.0.24)
     """
     check_capacity(capacity, 'capacity')
+    # Ordinary tensors even when loaded under torch.inference_mode: the
+    # network then serves calls outside it too, gradients included.
     # The initial weights are replaced at once; drawing them must not move
     # torch's random state, so that a seed gives the same dither whether or
     # not a model had to be loaded first
-    with torch.random.fork_rng(devices=[]):
+    with torch.inference_mode(False), torch.random.fork_rng(devices=[]):
         network = Crepe(capacity)
-    network.load_state_dict(state_dict(capacity))
-    return network.to(torch.device(device)).eval()
+        network.load_state_dict(state_dict(capacity))
+        return network.to(torch.device(device)).eval()
