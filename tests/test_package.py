@@ -67,8 +67,12 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(wheel, tmp_path):
         'import torch, torchcrepe, os\n'
         'assert "site-packages" in torchcrepe.__file__, torchcrepe.__file__\n'
         'audio, sr = torchcrepe.load.audio("voice.wav")\n'
-        'pitch = torchcrepe.predict(audio, sr, model="small")\n'
+        'pitch, periodicity = torchcrepe.predict(audio, sr, model="small",\n'
+        '                                        return_periodicity=True)\n'
         'assert pitch.shape == (1, 101), pitch.shape\n'
+        '# the README\'s singing example: reachable from the top-level import\n'
+        'report = torchcrepe.singing.analyse(pitch, periodicity, hop_seconds=.01)\n'
+        'assert len(report.notes) == 1, report.summary()\n'
         'error = (1200 * torch.log2(pitch[0, 5:-5] / 440)).abs().max()\n'
         'assert error < 30, error\n'
         'print(torchcrepe.__version__, sorted(os.listdir(torchcrepe.load.ASSETS)))\n')

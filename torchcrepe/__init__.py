@@ -11,4 +11,5 @@ from . import export
 from . import filter
 from . import load
 from . import loudness
+from . import singing
 from . import threshold
