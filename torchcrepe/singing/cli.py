@@ -97,8 +97,11 @@ def analysis(args, audio, sample_rate, pitch, periodicity, loudness=None):
     """
     hop = framing.model_hop(sample_rate, args.hop_length)
     start = framing.frame_times(1, hop, not args.no_pad)[0]
+    if loudness is None:
+        loudness = loudness_of(args, audio, sample_rate)
     return analyse(pitch, periodicity, hop / SAMPLE_RATE, tuning=args.tuning,
-                   start=start, voicing_threshold=args.voicing_threshold)
+                   start=start, voicing_threshold=args.voicing_threshold,
+                   loudness=loudness)
 
 
 def reporter(args, plots=None):

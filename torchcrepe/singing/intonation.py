@@ -7,8 +7,9 @@ intonation is judged on:
     within_25, within_50       share of them within +-25 and +-50 cents
     drift_cents, jitter_cents  median over them of |drift| and of jitter
                                (see vibrato.py: vibrato is removed first)
-    vibrato_share              share of them with vibrato; vibrato_rate_hz
-                               and vibrato_extent_cents the medians
+    vibrato_share              share of them with vibrato; vibrato_rate_hz,
+                               vibrato_extent_cents and vibrato_delay (s
+                               from the onset to the vibrato) the medians
 Over the whole recording:
     voiced_share               voiced frames over all frames
     notes                      how many notes were found
@@ -106,6 +107,8 @@ def kpis(notes, voiced, reference=None):
         'vibrato_share': len(with_vibrato) / len(judged) if judged else None,
         'vibrato_rate_hz': _median([v.rate_hz for v in with_vibrato]),
         'vibrato_extent_cents': _median([v.extent_cents for v in with_vibrato]),
+        'vibrato_delay': _median([note.vibrato_delay for note in judged
+                                  if note.vibrato is not None]),
         'lowest': note_name(min(pitched)) if pitched else None,
         'highest': note_name(max(pitched)) if pitched else None,
         'lowest_midi': float(min(pitched)) if pitched else None,

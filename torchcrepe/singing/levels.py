@@ -1,0 +1,115 @@
+"""The held pitches of a stretch of singing and the transitions between them.
+
+Listeners hear a note where the pitch stays near one value, and a
+transition (a slide, a portamento, a scoop) where it moves from one such
+value to another; a pitch within a quarter tone of a note's pitch is heard
+as that note (the boundary between semitone categories, and mir_eval's
+50-cent pitch tolerance for sung notes, Molina et al. ISMIR 2014). The
+pitch inside a real sung note is not flat: in the vocadito annotations the
+middle 90 % of a note's f0 spans 30-100 cents (drift, scoops, wobble).
+
+So a stretch of pitch (MIDI, vibrato taken out: vibrato.centre_line) is
+explained as a sequence of *held parts* and *transitions*, the one of
+least cost, found exactly by dynamic programming:
+    a frame of a held part at level g costs |pitch - g| (cents)
+    a frame of a transition costs HELD cents
+    a held part lasts MIN_NOTE seconds or more and costs PART_COST more
+so that a held part is a stretch of 80 ms or more whose pitch stays on
+average within HELD (30) cents of one level: a steady note, a note that
+drifts or wobbles, a short note of a fast run, but not a slide or a scoop
+(a slide of 15 semitones/s or faster holds no 80 ms within 30 cents).
+Consecutive held parts less than SPLIT semitones apart are one note (a
+wobble or a dip in a held note, drift); a part SPLIT or more from its
+neighbours is a note of its own, however short (down to MIN_NOTE).
+Each note then reaches out over the frames next to it that lie within
+ARRIVAL (a quarter tone) of its level: a note is *arrived at* where the
+pitch comes within a quarter tone of it and *left* where it moves further
+away. A semitone slide passes from one note to the next at its middle; a
+wider one later, when it nears the new pitch.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+# Cents a held part's pitch stays within of its level, on average
+HELD = 30.
+# Cents from a note's level within which a frame is heard as that note
+ARRIVAL = 50.
+# Cost of one held part, in cent-frames: a tie-breaker that prefers one
+# part to two equal ones, far below what a real note saves
+PART_COST = 20.
+# Seconds a held part lasts at least: the shortest note (80 ms)
+MIN_NOTE = .08
+# Semitones between consecutive parts that make them separate notes
+SPLIT = .75
+# Grid of levels the parts are fitted on (cents)
+GRID = 5.
+
+
+class Part(NamedTuple):
+    """A held part: frames [start, stop) and its level (MIDI, the median
+    of the pitch over them)"""
+    start: int
+    stop: int
+    level: float
+
+
+def frames(seconds, hop):
+    """Whole frames that last `seconds` at `hop`"""
+    return int(np.ceil(seconds / hop - 1e-9))
+
+
+def parts(midi, hop):
+    """The held parts of a stretch of pitch (MIDI, (frames,), no NaN), in
+    time order, consecutive ones SPLIT or more apart (a list of Part)"""
+    midi = np.asarray(midi, dtype=np.float64)
+    found = _least_cost(100 * midi, frames(MIN_NOTE, hop))
+    merged = []
+    for start, stop in found:
+        if merged and abs(np.median(midi[start:stop]) - merged[-1].level) < SPLIT:
+            start = merged.pop().start
+        merged.append(Part(start, stop, float(np.median(midi[start:stop]))))
+    # Out to the frames within a quarter tone, up to the next note's part
+    near = [np.abs(midi - part.level) <= ARRIVAL / 100 for part in merged]
+    reached = []
+    for index, part in enumerate(merged):
+        start = part.start
+        floor = reached[-1].stop if reached else 0
+        while start > floor and near[index][start - 1]:
+            start -= 1
+        stop = part.stop
+        ceiling = merged[index + 1].start if index + 1 < len(merged) else len(midi)
+        while stop < ceiling and near[index][stop]:
+            stop += 1
+        reached.append(Part(start, stop, part.level))
+    return reached
+
+
+def _least_cost(cents, shortest):
+    """[(start, stop)] of the held parts of the least-cost explanation"""
+    count = len(cents)
+    if count < shortest:
+        return []
+    grid = np.arange(cents.min(), cents.max() + GRID, GRID)
+    excess = np.abs(cents[None, :] - grid[:, None])
+    prefix = np.concatenate([np.zeros((len(grid), 1)), np.cumsum(excess, 1)], 1)
+    transition = HELD
+    best = np.full(count + 1, np.inf)
+    best[0] = 0.
+    came_from = np.zeros(count + 1, int)   # start of the part ending here, -1: a transition frame
+    for stop in range(1, count + 1):
+        best[stop], came_from[stop] = best[stop - 1] + transition, -1
+        if stop >= shortest:
+            starts = stop - shortest + 1
+            costs = (prefix[:, stop, None] - prefix[:, :starts]).min(0) + best[:starts]
+            start = int(np.argmin(costs))
+            if costs[start] + PART_COST < best[stop]:
+                best[stop], came_from[stop] = costs[start] + PART_COST, start
+    found, stop = [], count
+    while stop > 0:
+        if came_from[stop] < 0:
+            stop -= 1
+        else:
+            found.append((int(came_from[stop]), stop))
+            stop = int(came_from[stop])
+    return found[::-1]
