@@ -109,24 +109,32 @@ def tracked(audio_file, capacity, seconds=None, cache=CACHE):
     """(audio (1, time), sample rate, pitch (1, frames), periodicity,
     loudness) of the first `seconds` of a file (all of it for None), as the
     command line computes them; pitch tracks cached under `cache` (None:
-    no cache) by file content, capacity and seconds"""
+    no cache) by audio content, capacity and version"""
+    import torchcrepe
+    audio, sample_rate = torchcrepe.load.audio(audio_file)
+    if seconds is not None:
+        audio = audio[:, :int(round(seconds * sample_rate))]
+    return (audio, sample_rate) + track_audio(
+        os.path.basename(audio_file), audio, sample_rate, capacity, cache)
+
+
+def track_audio(name, audio, sample_rate, capacity, cache=CACHE):
+    """(pitch, periodicity, loudness), each (1, frames), of audio as the
+    command line computes them for a file called `name`"""
     import torch
     import torchcrepe
     from torchcrepe import __main__ as main
     from torchcrepe.singing import cli
-    audio, sample_rate = torchcrepe.load.audio(audio_file)
-    if seconds is not None:
-        audio = audio[:, :int(round(seconds * sample_rate))]
-    args = command(audio_file, capacity)
+    args = command(name, capacity)
     path = None
     if cache is not None:
         digest = hashlib.sha1(audio.numpy().tobytes()).hexdigest()[:16]
-        path = os.path.join(cache, f'{os.path.basename(audio_file)}.{capacity}.'
-                            f'{digest}.{torchcrepe.__version__}.npz')
+        path = os.path.join(cache, f'{name}.{capacity}.{digest}.'
+                            f'{torchcrepe.__version__}.npz')
         if os.path.exists(path):
             saved = np.load(path)
-            return (audio, sample_rate) + tuple(
-                torch.from_numpy(saved[key]) for key in ('pitch', 'periodicity', 'loudness'))
+            return tuple(torch.from_numpy(saved[key])
+                         for key in ('pitch', 'periodicity', 'loudness'))
     pitch, periodicity = torchcrepe.pipeline.track(
         audio, sample_rate, main.pitch_settings(args))
     loudness = cli.loudness_of(args, audio, sample_rate)
@@ -135,7 +143,7 @@ def tracked(audio_file, capacity, seconds=None, cache=CACHE):
         np.savez(path + '.tmp.npz', pitch=pitch.numpy(), periodicity=periodicity.numpy(),
                  loudness=loudness.numpy())
         os.replace(path + '.tmp.npz', path)
-    return audio, sample_rate, pitch, periodicity, loudness
+    return pitch, periodicity, loudness
 
 
 def report(audio_file, capacity, seconds=None, cache=CACHE):
@@ -212,12 +220,14 @@ def prf(true_positive, false_positive, false_negative):
     return precision, recall, f1
 
 
-def evaluate(folder=DEFAULT_FOLDER, capacity='small', seconds=None, cache=CACHE):
+def evaluate(folder=DEFAULT_FOLDER, capacity='small', seconds=None, cache=CACHE,
+             vibrato=None):
     """Every score of one capacity on the folder's marked files
 
     seconds: only the first `seconds` of each file (notes that end by then,
     vibrato marks clipped to it); cache: where pitch tracks are kept (None:
-    recompute). Returns {'A1': note_scores, 'A2': note_scores,
+    recompute); vibrato: the names of the vibrato recordings to score
+    (default: all). Returns {'A1': note_scores, 'A2': note_scores,
     'A2 vs A1': note_scores, 'vibrato': (precision, recall, F1),
     'vibrato_files': {name: (tp, fp, fn)}, 'reports': {name: Report}}.
     """
@@ -232,7 +242,7 @@ def evaluate(folder=DEFAULT_FOLDER, capacity='small', seconds=None, cache=CACHE)
         scores[name] = note_scores(references[name], estimate)
     scores['A2 vs A1'] = note_scores(references['A1'], references['A2'])
     totals = np.zeros(3, int)
-    for name in vibrato_files(folder):
+    for name in vibrato_files(folder) if vibrato is None else vibrato:
         path = os.path.join(folder, 'vibrato', name)
         found = report(path + '.wav', capacity, seconds, cache)
         scores['reports'][name] = found
@@ -267,6 +277,39 @@ def rows(capacity, scores):
     return lines
 
 
+def pictures(folder, capacity, directory, cache=CACHE):
+    """Draw the singing report picture of every recording in the folder,
+    and of the vocadito excerpts one after the other (a take of about
+    40 s), into `directory`; returns the paths written"""
+    import torch
+    from torchcrepe.singing import cli, picture
+    os.makedirs(directory, exist_ok=True)
+    names = sorted(name for name in os.listdir(folder) if name.endswith('.wav'))
+    paths = [os.path.join(folder, name) for name in names]
+    paths += [os.path.join(folder, 'vibrato', name + '.wav') for name in vibrato_files(folder)]
+    written, takes = [], []
+    for path in paths:
+        audio, sample_rate, pitch, periodicity, loudness = tracked(path, capacity, cache=cache)
+        found = cli.analysis(command(path, capacity), audio, sample_rate, pitch,
+                             periodicity, loudness=loudness)
+        name = os.path.basename(path)[:-4]
+        written.append(os.path.join(directory, f'{name}.{capacity}.png'))
+        picture.save(written[-1], found, title=f'{name} ({capacity})')
+        if name.startswith('vocadito'):
+            takes.append((audio, sample_rate))
+    if takes and len({rate for _, rate in takes}) == 1:
+        audio = torch.cat([audio for audio, _ in takes], 1)
+        sample_rate = takes[0][1]
+        pitch, periodicity, loudness = track_audio('vocadito_all', audio, sample_rate,
+                                                   capacity, cache)
+        found = cli.analysis(command('vocadito_all.wav', capacity), audio, sample_rate,
+                             pitch, periodicity, loudness=loudness)
+        written.append(os.path.join(directory, f'vocadito_all.{capacity}.png'))
+        picture.save(written[-1], found, title=f'vocadito excerpts one after the other '
+                     f'({audio.shape[1] / sample_rate:.0f} s, {capacity})')
+    return written
+
+
 def per_file(scores):
     """Lines of vibrato frame counts per file"""
     return [f'    {name}: P / R / F1 ' + ' / '.join(f'{value:.2f}' for value in prf(*counts))
@@ -285,9 +328,17 @@ def main():
                         help='recompute the pitch tracks')
     parser.add_argument('--per-file', action='store_true',
                         help='vibrato scores per file too')
+    parser.add_argument('--pictures', metavar='DIRECTORY',
+                        help='also draw the report picture of every recording '
+                             '(and of the vocadito excerpts joined) there')
     args = parser.parse_args()
     if not os.path.isdir(args.folder):
         parser.error(f'{args.folder} is not a folder (see --help)')
+    if args.pictures:
+        for capacity in args.capacities:
+            for path in pictures(args.folder, capacity, args.pictures,
+                                 None if args.no_cache else CACHE):
+                print(path, file=sys.stderr)
     print(HEADER)
     for capacity in args.capacities:
         scores = evaluate(args.folder, capacity, args.seconds,

@@ -12,12 +12,11 @@ does a sung tone start?", J. Voice 2007).
 With loudness (dB per frame, e.g. torchcrepe.loudness.a_weighted):
     a *dip* is a local minimum of the loudness at least DIP_DB below the
     loudest frame on each side within DIP_WINDOW seconds. Amplitude
-    vibrato is not a dip: the loudness of a vibrato swings with its pitch
-    as the partials cross the formants (by up to 6.5 dB a cycle in the
-    vibrato recordings of ../shared/singing), so a dip inside a run of
-    regular pitch cycles (cycles.py) must be VIBRATO_DIPS times deeper.
-    A breathy stretch of a held vowel, where periodicity drops but the
-    loudness does not, is no dip.
+    vibrato is no dip: the loudness of a vibrato swings with its pitch as
+    the partials cross the formants, by up to 6.6 dB a cycle in the
+    vibrato recordings of ../shared/singing, below DIP_DB. A breathy
+    stretch of a held vowel, where periodicity drops but the loudness
+    does not, is no dip either.
 Without loudness (pitch alone): an unvoiced gap of MIN_GAP seconds or more
 inside a phrase (the shortest consonant closures; a tracker's dropout is a
 frame or two) is a cut.
@@ -32,7 +31,7 @@ dropped, the shallower first: every syllable can hold a note.
 import numpy as np
 from scipy import signal
 
-from . import cycles, levels
+from . import levels
 
 # Decibels a loudness minimum lies below both sides to be a new attack:
 # 8 dB is over a third of the way to half the loudness (10 dB, Stevens'
@@ -40,25 +39,24 @@ from . import cycles, levels
 DIP_DB = 8.
 # Seconds on each side of a minimum searched for the louder frames
 DIP_WINDOW = .15
-# Inside regular pitch cycles a dip must be this many times deeper
-VIBRATO_DIPS = 2.
 # Seconds of unvoiced frames that cut a phrase when there is no loudness
 MIN_GAP = .04
 
 
-def syllables(voiced, loudness, pitch, hop):
-    """The syllables of one phrase: [(start, stop)] local frames
+def syllables(voiced, loudness, hop):
+    """The syllables of one phrase: [(start, stop, sounding)], frames
+    [start, stop) local to the phrase; sounding is True where the voice
+    did not stop before it (a cut at a voiced dip)
 
     voiced (numpy.ndarray [shape=(frames,)], bool); loudness (dB, same
-    shape, or None); pitch (MIDI, same shape, no NaN): the phrase's pitch,
-    on which its regular cycles are found; hop in seconds.
+    shape, or None); hop in seconds.
     """
     count = len(voiced)
     if loudness is None:
         cuts = [(end, start, end - start) for end, start in _gaps(voiced)
                 if (start - end) * hop >= MIN_GAP]
     else:
-        cuts = dips(voiced, loudness, pitch, hop)
+        cuts = dips(voiced, loudness, hop)
     shortest = levels.frames(levels.MIN_NOTE, hop)
     kept = []
     for end, start, _ in sorted(cuts, key=lambda cut: -cut[2]):
@@ -67,7 +65,9 @@ def syllables(voiced, loudness, pitch, hop):
         if all(stop - begin >= shortest for begin, stop in zip(edges[::2], edges[1::2])):
             kept.append((end, start))
     edges = [0] + [value for pair in sorted(kept) for value in pair] + [count]
-    return list(zip(edges[::2], edges[1::2]))
+    sounding = {start for end, start in kept if end == start}
+    return [(start, stop, start in sounding)
+            for start, stop in zip(edges[::2], edges[1::2])]
 
 
 def _gaps(voiced):
@@ -77,19 +77,16 @@ def _gaps(voiced):
             if not voiced[a + 1]]
 
 
-def dips(voiced, loudness, pitch, hop):
+def dips(voiced, loudness, hop):
     """[(end of syllable, start of the next, depth dB)] at each dip"""
     window = max(1, int(round(DIP_WINDOW / hop)))
-    regular = np.zeros(len(voiced), bool)
-    for span in cycles.spans(100 * np.asarray(pitch, dtype=np.float64), hop):
-        regular[span.start:span.stop] = True
     found = []
-    for minimum in signal.argrelmin(loudness, order=1, mode='clip')[0]:
+    # Local minima, the middle of a flat one included
+    for minimum in signal.find_peaks(-np.asarray(loudness, dtype=np.float64))[0]:
         left = loudness[max(0, minimum - window):minimum + 1].max()
         right = loudness[minimum:minimum + window + 1].max()
         depth = min(left, right) - loudness[minimum]
-        needed = DIP_DB * (VIBRATO_DIPS if regular[minimum] else 1)
-        if depth < needed:
+        if depth < DIP_DB:
             continue
         # Unvoiced frames within the dip: the voice stops there
         low = loudness <= loudness[minimum] + depth / 2

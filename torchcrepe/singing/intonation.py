@@ -1,7 +1,7 @@
 """Intonation figures of a recording, and notes against a reference melody.
 
-Sustained notes (not glides, at least SUSTAINED seconds long) are the ones
-intonation is judged on:
+Sustained notes (not glides, held at least SUSTAINED seconds: their attack
+left out) are the ones intonation is judged on:
     cents_mean, cents_spread   mean and standard deviation of their cents
                                from the nearest semitone
     within_25, within_50       share of them within +-25 and +-50 cents
@@ -34,8 +34,8 @@ SUSTAINED = .2
 
 
 def sustained(notes):
-    """Notes intonation is judged on: not glides, SUSTAINED s or longer"""
-    return [note for note in notes if not note.glide and note.duration >= SUSTAINED]
+    """Notes intonation is judged on: not glides, held SUSTAINED s or longer"""
+    return [note for note in notes if not note.glide and note.held_seconds >= SUSTAINED]
 
 
 def check_reference(reference):

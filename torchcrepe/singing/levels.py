@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 # Cents a held part's pitch stays within of its level, on average
-HELD = 30.
+HELD = 25.
 # Cents from a note's level within which a frame is heard as that note
 ARRIVAL = 50.
 # Cost of one held part, in cent-frames: a tie-breaker that prefers one
@@ -44,14 +44,20 @@ MIN_NOTE = .08
 SPLIT = .75
 # Grid of levels the parts are fitted on (cents)
 GRID = 5.
+# Semitones per second: a held part whose straight line moves faster is a
+# slice of a glide, not a held pitch
+GLIDE_SPEED = 4.
 
 
 class Part(NamedTuple):
-    """A held part: frames [start, stop) and its level (MIDI, the median
-    of the pitch over them)"""
+    """A held part: frames [start, stop) held, its level (MIDI, the median
+    of the pitch over them), and frames [first, last) it reaches out to
+    (those next to it within ARRIVAL of its level: the note's extent)"""
     start: int
     stop: int
     level: float
+    first: int
+    last: int
 
 
 def frames(seconds, hop):
@@ -63,26 +69,32 @@ def parts(midi, hop):
     """The held parts of a stretch of pitch (MIDI, (frames,), no NaN), in
     time order, consecutive ones SPLIT or more apart (a list of Part)"""
     midi = np.asarray(midi, dtype=np.float64)
-    found = _least_cost(100 * midi, frames(MIN_NOTE, hop))
+    found = [(start, stop) for start, stop in _least_cost(100 * midi, frames(MIN_NOTE, hop))
+             if abs(_slope(midi[start:stop], hop)) <= GLIDE_SPEED]
     merged = []
     for start, stop in found:
         if merged and abs(np.median(midi[start:stop]) - merged[-1].level) < SPLIT:
             start = merged.pop().start
-        merged.append(Part(start, stop, float(np.median(midi[start:stop]))))
+        merged.append(Part(start, stop, float(np.median(midi[start:stop])), start, stop))
     # Out to the frames within a quarter tone, up to the next note's part
     near = [np.abs(midi - part.level) <= ARRIVAL / 100 for part in merged]
     reached = []
     for index, part in enumerate(merged):
-        start = part.start
-        floor = reached[-1].stop if reached else 0
-        while start > floor and near[index][start - 1]:
-            start -= 1
-        stop = part.stop
+        first = part.start
+        floor = reached[-1].last if reached else 0
+        while first > floor and near[index][first - 1]:
+            first -= 1
+        last = part.stop
         ceiling = merged[index + 1].start if index + 1 < len(merged) else len(midi)
-        while stop < ceiling and near[index][stop]:
-            stop += 1
-        reached.append(Part(start, stop, part.level))
+        while last < ceiling and near[index][last]:
+            last += 1
+        reached.append(part._replace(first=first, last=last))
     return reached
+
+
+def _slope(midi, hop):
+    """Semitones per second of the straight line fitted to a pitch"""
+    return np.polyfit(np.arange(len(midi)) * hop, midi, 1)[0]
 
 
 def _least_cost(cents, shortest):

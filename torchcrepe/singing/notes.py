@@ -61,6 +61,13 @@ MIN_GLIDE = .2
 # Semitones from a note's level beyond which a frame is left out of its
 # pitch (an octave error, a crack)
 OUTLIER = .5
+# A frame-based tracker calls a frame voiced once part of its window holds
+# the voice, so that its first voiced frame leads a voice that starts at
+# once: by 15 ms for CREPE (every note after silence of benchmarks/sung.py,
+# tiny and small), a fifth of the 75 ms window vibrato.TRACKER_WINDOW
+# models it by. After silence or an unvoiced consonant, a note's onset is
+# its first voiced frame's leading edge plus LEAD_SHARE of that window
+LEAD_SHARE = .2
 
 # Name of the nearest semitone of a MIDI number: 69.2 -> 'A4'
 note_name = convert.midi_to_note_name
@@ -119,25 +126,34 @@ class Note:
         return self.offset - self.onset
 
     @property
+    def held_seconds(self):
+        """Seconds of its held frames (its attack and release left out)"""
+        frames = self.last - self.first
+        return float(self.held.sum() * self.duration / frames) if frames else 0.
+
+    @property
     def vibrato_delay(self):
         """Seconds from the onset to the start of its vibrato, or None"""
         return None if self.vibrato is None else self.vibrato.start - self.onset
 
 
-def segment(track):
-    """The notes of a tracks.Track, in time order (a list of Note)"""
+def segment(track, window_seconds=0.):
+    """The notes of a tracks.Track, in time order (a list of Note);
+    window_seconds: the pitch tracker's window (vibrato.TRACKER_WINDOW for
+    CREPE), by which its voicing leads a voice that starts (rule 4)"""
     notes = []
     hop = track.hop
+    lead = LEAD_SHARE * window_seconds
     for first, last in tracks.phrases(track.voiced, hop):
         if (last - first) * hop < MIN_NOTE:
             continue
         fast = tracks.fast_trend(tracks.smooth(track.midi[first:last]), hop)
         centred = vibrato.centre_line(fast, hop)
         loudness = None if track.loudness is None else track.loudness[first:last]
-        for start, stop in articulation.syllables(
-                track.voiced[first:last], loudness, fast, hop):
+        for start, stop, sounding in articulation.syllables(
+                track.voiced[first:last], loudness, hop):
             notes += _syllable_notes(track, fast[start:stop], centred[start:stop],
-                                     first + start)
+                                     first + start, 0. if sounding else lead)
     for note in notes:
         note.midi = level(note, track)
     return notes
@@ -163,40 +179,64 @@ def _time(track, frame):
     return track.start + track.hop * (frame - .5)
 
 
-def _syllable_notes(track, fast, centred, offset):
+def _syllable_notes(track, fast, centred, offset, lead):
     """Notes of one syllable (rules 3-6); `offset` is its first frame in
     the track, fast and centred its pitch (MIDI) before and after the
-    vibrato was taken out"""
+    vibrato was taken out, lead the seconds its first voiced frame leads
+    the voice (0 after a voiced consonant)"""
     hop, length = track.hop, len(fast)
     if length < levels.frames(MIN_NOTE, hop):
         return []
     parts = levels.parts(centred, hop)
     if not parts:
         return [_glide(track, fast, 0, length, offset)]
-    notes, tail = [], None
-    end = parts[-1].stop
+    tail = None
+    end = parts[-1].last
     if (length - end) * hop >= MIN_GLIDE and \
             abs(fast[end:].mean() - parts[-1].level) >= SPLIT:
         tail = _glide(track, fast, end, length, offset)
         length = end
+    # Where each note hands over to the next: the crossing halfway
+    cuts = [0.] + [_crossing(centred, before.stop - 1, after.start,
+                             (before.level + after.level) / 2)
+                   for before, after in zip(parts, parts[1:])] + [None]
+    notes = []
     for index, part in enumerate(parts):
-        first = 0 if index == 0 else part.start
-        last = length if index == len(parts) - 1 else part.stop
+        start, stop = cuts[index], cuts[index + 1]
+        first = int(np.ceil(start))
+        last = length if stop is None else min(int(np.floor(stop)) + 1, length)
         held = np.zeros(last - first, bool)
         held[part.start - first:part.stop - first] = True
         if index == 0:
-            attack = None if part.start == 0 else Attack(
-                _time(track, offset), part.start * hop,
+            attack = None if part.first == 0 else Attack(
+                _time(track, offset) + lead, max(part.first * hop - lead, 0.),
                 100 * (part.level - fast[0]), 'scoop')
         else:
             before = parts[index - 1]
-            attack = Attack(_time(track, offset + before.stop),
-                            (part.start - before.stop) * hop,
+            attack = Attack(_time(track, offset + before.last),
+                            (part.first - before.last) * hop,
                             100 * (part.level - before.level), 'transition')
-        notes.append(Note(_time(track, offset + first), _time(track, offset + last),
-                          part.level, False, offset + first, offset + last, held,
-                          attack=attack))
+        onset = _time(track, offset) + lead if index == 0 else \
+            _time(track, offset + start + .5)
+        offset_time = _time(track, offset + length) if stop is None else \
+            _time(track, offset + stop + .5)
+        notes.append(Note(onset, offset_time, part.level, False, offset + first,
+                          offset + last, held, attack=attack))
     return notes + ([tail] if tail else [])
+
+
+def _crossing(pitch, low, high, level):
+    """Fractional frame in low..high where `pitch` crosses `level` (the
+    crossing nearest the middle of the transition)"""
+    segment_ = pitch[low:high + 1] - level
+    signs = np.sign(segment_)
+    changes = np.flatnonzero(signs[:-1] * signs[1:] <= 0)
+    if not len(changes):
+        return (low + high) / 2.
+    index = changes[np.argmin(np.abs(changes - (len(segment_) - 1) / 2))]
+    a, b = segment_[index], segment_[index + 1]
+    fraction = a / (a - b) if a != b else .5
+    return low + index + float(fraction)
 
 
 def _glide(track, fast, first, last, offset):

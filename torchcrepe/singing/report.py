@@ -96,9 +96,9 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
                            440. if estimate else tuning, start,
                            voicing_threshold, duration, loudness)
     if estimate:
-        tuning = intonation.estimate_tuning(notes_.segment(track))
+        tuning = intonation.estimate_tuning(notes_.segment(track, window_seconds))
         track = track._replace(midi=track.midi - 12 * np.log2(tuning / 440.))
-    found = vibrato.analyse(notes_.segment(track), track,
+    found = vibrato.analyse(notes_.segment(track, window_seconds), track,
                             window_seconds)
     message = None
     if not track.voiced.any():

@@ -6,6 +6,7 @@ tracker gives: pitch (Hz per frame, NaN or 0 where unvoiced), periodicity
 turned into fractional MIDI numbers (69 = A4 at the tuning reference), on
 which one semitone is 1 and one cent 0.01.
 """
+import functools
 import math
 from typing import NamedTuple, Optional
 
@@ -208,13 +209,20 @@ def trend(midi, hop, cutoff=TREND_CUTOFF):
     Returns (frames,) MIDI. Edges are extended by even reflection so that a
     note's first and last frames are not pulled towards zero.
     """
-    nyquist = .5 / hop
-    sections = signal.butter(TREND_ORDER, min(cutoff / nyquist, .99), output='sos')
+    sections = low_pass(TREND_ORDER, min(cutoff / (.5 / hop), .99))
     padding = min(len(midi) - 1, int(round(.5 / hop)))
     if padding < 1:
         return midi.copy()
     padded = np.pad(midi, padding, mode='reflect')
     return signal.sosfiltfilt(sections, padded, padlen=0)[padding:-padding]
+
+
+@functools.lru_cache(maxsize=64)
+def low_pass(order, cutoff):
+    """Second-order sections of a Butterworth low-pass (cutoff as a share
+    of the Nyquist frequency), designed once per setting: a module-level
+    cache of a few small arrays, keyed by (order, cutoff)"""
+    return signal.butter(order, cutoff, output='sos')
 
 
 def fast_trend(midi, hop):

@@ -68,12 +68,14 @@ from . import cycles, track as tracks
 # 83 % at 6 Hz, 79 % at 8 Hz (the 64 ms model predicts 96, 91, 84 %)
 TRACKER_WINDOW = .075
 
+# Seconds left out of the fit at a note's ends (_inner)
+EDGE = .08
 RATE_SEARCH = (3., 10.)
 RATE_STEP = .05
 RATE_RANGE = cycles.RATE_RANGE
 # Cents: the smallest extent reported (CREPE's own error on a steady note
 # is a few cents)
-MIN_EXTENT = 5.
+MIN_EXTENT = 8.
 # Share of the span's variance the vibrato's sinusoid explains at least
 MIN_FIT = 2 / 3
 MIN_CYCLES = 2
@@ -179,7 +181,7 @@ def find(curve, hop, window_seconds=TRACKER_WINDOW):
     return None
 
 
-def standing_out(curve, hop):
+def standing_out(curve, hop, whole=True):
     """Every run of regular cycles of a curve (cents, (frames,)) in which
     each two whole cycles stand out (a list of Found, longest first)
 
@@ -187,7 +189,10 @@ def standing_out(curve, hop):
     cycles.Span is fitted on its own (local_fit: real vibrato drifts in
     rate and extent, so that one sinusoid cannot follow a long one); the
     windows that stand out (fit MIN_FIT or more, rate within RATE_RANGE)
-    and follow one another make a vibrato.
+    and follow one another make a vibrato. With `whole`, when no window
+    stands out, the whole curve is one when a single sinusoid over all of
+    it does (_whole): for a note's detrended pitch, not for a phrase's,
+    whose steps and glides a slow sinusoid can follow.
     """
     smooth = ndimage.gaussian_filter1d(curve, tracks.FAST_SIGMA / hop, mode='nearest')
     found = []
@@ -208,12 +213,12 @@ def standing_out(curve, hop):
             stop = min(len(curve), int(round(points[-1] + quarter[1])) + 1)
             whole = cycles.Span(start, stop, points,
                                 span.swings[first:last + cycles.MIN_SWINGS - 1])
-            fitted = fit(curve[start:stop], hop)
+            fitted = fit(curve[_inner(start, stop, len(curve), hop)], hop)
             rate = fitted[0] if fitted is not None else np.median([f[0] for f in chosen])
             found.append(Found(whole, float(rate),
                                float(np.median([f[1] for f in chosen])),
                                float(np.median([f[2] for f in chosen]))))
-    whole = _whole(curve, smooth, hop)
+    whole = _whole(curve, smooth, hop) if whole and not found else None
     if whole is not None:
         found.append(whole)
     return sorted(found, key=lambda item: item.span.stop - item.span.start, reverse=True)
@@ -238,6 +243,18 @@ def _whole(curve, smooth, hop):
     return Found(cycles.Span(0, len(curve), turns, swings), rate, amplitude, share)
 
 
+def _inner(start, stop, length, hop):
+    """The frames [start, stop) of a curve `length` long that the rate and
+    extent are fitted on: less EDGE seconds where they reach the curve's
+    ends (the pitch of frames that straddle an onset or a slide, and the
+    trend filter's edges, are not vibrato), as far as that leaves 0.25 s"""
+    trim = int(round(EDGE / hop))
+    spare = max(0, (stop - start - int(round(.25 / hop))) // 2)
+    first = start + min(trim, spare) if start == 0 else start
+    last = stop - min(trim, spare) if stop == length else stop
+    return slice(first, last)
+
+
 def local_fit(curve, smooth, hop, guess, spread=1.25):
     """(rate Hz, amplitude cents, fit) of the sinusoid plus straight line
     that best fits a short curve, the rate searched within a factor
@@ -248,13 +265,11 @@ def local_fit(curve, smooth, hop, guess, spread=1.25):
     rates = np.arange(max(RATE_SEARCH[0], guess / spread),
                       min(RATE_SEARCH[1], guess * spread) + RATE_STEP / 2, RATE_STEP)
     rates = rates if len(rates) else np.array([guess])
-    best = None
-    for rate in rates:
-        design = np.concatenate([_design(rate, time)[:, :2], line], 1)
-        coefficients, *_ = np.linalg.lstsq(design, curve, rcond=None)
-        error = np.sum((curve - design @ coefficients) ** 2)
-        if best is None or error < best[0]:
-            best = error, rate, design, coefficients
+    errors, solutions = _sweep(curve, time, rates, line)
+    index = int(np.argmin(errors))
+    rate = rates[index]
+    design = np.concatenate([_design(rate, time)[:, :2], line], 1)
+    best = errors[index], rate, design, solutions[index]
     _, rate, design, coefficients = best
     base = np.linalg.lstsq(line, smooth, rcond=None)[0]
     total = np.sum((smooth - line @ base) ** 2)
@@ -272,7 +287,7 @@ def centre_line(midi, hop):
     pitch is unchanged"""
     cents = 100 * np.asarray(midi, dtype=np.float64)
     inside = np.zeros(len(cents), bool)
-    for found in standing_out(cents, hop):
+    for found in standing_out(cents, hop, whole=False):
         span = found.span
         if found.amplitude < MIN_EXTENT:
             continue
@@ -295,6 +310,21 @@ def window_response(rate, window_seconds):
     return float(np.sinc(x) / (1 - x * x)) if x < .9 else float(np.sinc(.9) / .19)
 
 
+def _sweep(curve, time, rates, fixed):
+    """(errors (rates,), coefficients (rates, 2 + k)) of the least-squares
+    fits of a sinusoid at each rate plus the `fixed` columns (frames, k) to
+    a curve, all rates at once by their normal equations"""
+    phase = 2 * np.pi * rates[:, None] * time[None, :]
+    columns = np.concatenate([np.sin(phase)[..., None], np.cos(phase)[..., None],
+                              np.broadcast_to(fixed, (len(rates),) + fixed.shape)], 2)
+    gram = np.einsum('gni,gnj->gij', columns, columns)
+    gram += 1e-9 * np.trace(gram, axis1=1, axis2=2)[:, None, None] * np.eye(gram.shape[1])
+    right = np.einsum('gni,n->gi', columns, curve)
+    coefficients = np.linalg.solve(gram, right[..., None])[..., 0]
+    errors = np.sum(curve ** 2) - np.sum(coefficients * right, 1)
+    return errors, coefficients
+
+
 def _design(rate, time):
     return np.stack([np.sin(2 * np.pi * rate * time),
                      np.cos(2 * np.pi * rate * time), np.ones_like(time)], 1)
@@ -313,7 +343,7 @@ def fit(curve, hop):
         return np.sum((curve - design @ coefficients) ** 2), coefficients
 
     grid = np.arange(RATE_SEARCH[0], RATE_SEARCH[1] + RATE_STEP / 2, RATE_STEP)
-    errors = [residual(rate)[0] for rate in grid]
+    errors, _ = _sweep(curve, time, grid, np.ones((len(curve), 1)))
     best = grid[int(np.argmin(errors))]
     refined = optimize.minimize_scalar(
         lambda rate: residual(rate)[0], bounds=(best - RATE_STEP, best + RATE_STEP),
@@ -325,8 +355,7 @@ def fit(curve, hop):
 
 def kept(rate, hop):
     """Share of a sinusoid at `rate` Hz left in the curve by the trend filter"""
-    sections = signal.butter(tracks.TREND_ORDER, tracks.TREND_CUTOFF / (.5 / hop),
-                             output='sos')
+    sections = tracks.low_pass(tracks.TREND_ORDER, tracks.TREND_CUTOFF / (.5 / hop))
     _, response = signal.sosfreqz(sections, worN=[rate], fs=1 / hop)
     return float(1 - np.abs(response[0]) ** 2)
 
