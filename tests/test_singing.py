@@ -113,22 +113,47 @@ def test_portamento_between_held_notes(width, seconds):
     assert abs(notes[1].onset - (.45 + seconds / 2)) < .03
 
 
-def test_portamento_into_silence_is_a_glide_of_its_own():
-    # As the bundled example's E4: 20-cent vibrato held 0.5 s, then a
-    # 0.75 s portamento 7 semitones down that ends in silence
+def falling(seconds):
+    """As the bundled example's E4: 20-cent vibrato held 0.5 s, then a
+    raised-cosine portamento 7 semitones down over 0.75 s (the vibrato
+    going on), cut after `seconds` of it"""
     def shape(t):
         position = np.clip((t - .5) / .75, 0, 1)
         return 64 + .2 * np.sin(2 * np.pi * 5.5 * t) - 7 * (.5 - .5 * np.cos(np.pi * position))
-    pitch = track([(.1, None), (1.25, shape), (.1, None)])
-    notes = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    return track([(.1, None), (.5 + seconds, shape), (.1, None)])
+
+
+def test_portamento_into_silence_is_a_glide_of_its_own():
+    # Cut while still falling: the fall is a glide note of its own
+    notes = singing.analyse(falling(.6), None, HOP, window_seconds=0).notes
     assert [note.glide for note in notes] == [False, True]
-    assert abs(notes[0].offset - .6) < .05 and abs(notes[0].midi - 64) < .03
-    assert abs(notes[0].vibrato.rate_hz - 5.5) < .2
+    # E4 ends where the fall leaves it by a quarter tone (the raised cosine
+    # at 1/14 of the way, 0.128 s into it)
+    assert abs(notes[0].offset - .728) < .05 and abs(notes[0].midi - 64) < .03
+    assert abs(notes[1].onset - notes[0].offset) < 1e-9
+    # 2.75 cycles of +-20 cents under 20-cent dither: within 0.3 Hz
+    assert abs(notes[0].vibrato.rate_hz - 5.5) < .3
     assert abs(notes[0].vibrato.extent_cents - 20) < 5
     # A short fall-off stays with its note
     short = track([(.1, None), (.6, lambda t: 64 - 2 * np.clip(t - .45, 0, None) / .15),
                    (.1, None)])
     assert len(singing.analyse(short, None, HOP).notes) == 1
+
+
+def test_portamento_that_lands_and_holds_is_the_attack_of_a_note():
+    # The whole fall, and A3 held 0.15 s after it: A3 is a note, reached by
+    # a transition of -700 cents that started where E4 was left
+    def shape(t):
+        position = np.clip((t - .5) / .75, 0, 1)
+        return 64 + .2 * np.sin(2 * np.pi * 5.5 * t) * (t < 1.25) - \
+            7 * (.5 - .5 * np.cos(np.pi * position))
+    pitch = track([(.1, None), (1.4, shape), (.1, None)])
+    notes = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert [round(note.midi) for note in notes] == [64, 57]
+    assert not notes[1].glide and notes[1].attack.kind == 'transition'
+    assert abs(notes[1].attack.cents + 700) < 25
+    # Handed over where the fall is halfway (3.5 semitones down)
+    assert abs(notes[1].onset - .975) < .03
 
 
 def test_kpis_against_truth():

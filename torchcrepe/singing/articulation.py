@@ -28,6 +28,8 @@ the first voiced frame after (where the voice starts again). Cuts closer
 than MIN_NOTE (levels.py) to each other or to the phrase's ends are
 dropped, the shallower first: every syllable can hold a note.
 """
+from typing import NamedTuple
+
 import numpy as np
 from scipy import signal
 
@@ -43,10 +45,18 @@ DIP_WINDOW = .15
 MIN_GAP = .04
 
 
+class Syllable(NamedTuple):
+    """Frames [start, stop) of a phrase; sounding_before and sounding_after
+    say whether the voice goes on into it and out of it without stopping
+    (a cut at a voiced dip), rather than after silence or an unvoiced gap"""
+    start: int
+    stop: int
+    sounding_before: bool
+    sounding_after: bool
+
+
 def syllables(voiced, loudness, hop):
-    """The syllables of one phrase: [(start, stop, sounding)], frames
-    [start, stop) local to the phrase; sounding is True where the voice
-    did not stop before it (a cut at a voiced dip)
+    """The syllables of one phrase, a list of Syllable in time order
 
     voiced (numpy.ndarray [shape=(frames,)], bool); loudness (dB, same
     shape, or None); hop in seconds.
@@ -65,8 +75,8 @@ def syllables(voiced, loudness, hop):
         if all(stop - begin >= shortest for begin, stop in zip(edges[::2], edges[1::2])):
             kept.append((end, start))
     edges = [0] + [value for pair in sorted(kept) for value in pair] + [count]
-    sounding = {start for end, start in kept if end == start}
-    return [(start, stop, start in sounding)
+    voiced_cuts = {start for end, start in kept if end == start}
+    return [Syllable(start, stop, start in voiced_cuts, stop in voiced_cuts)
             for start, stop in zip(edges[::2], edges[1::2])]
 
 

@@ -36,9 +36,10 @@ the vocadito annotations, Bittner et al. 2021):
 7. A note's pitch is the value halfway between its onset and offset (kept
    within its held frames) of the straight line fitted by least squares to
    its held voiced frames within OUTLIER semitones of its level (an octave
-   error or a crack is left out). On a steady note that is their mean; on
-   a drifting note its pitch halfway. The attack is left out: its pitch,
-   intonation, stability and vibrato are those of its held frames.
+   error or a crack is left out). On a steady note that is their mean, so
+   that a decoder's dither averages out; on a drifting note its pitch
+   halfway. The attack is left out of the fit: its intonation, stability
+   and vibrato are those of its held frames.
 
 Times are seconds; a note spans from half a hop before its first frame to
 half a hop after its last.
@@ -63,10 +64,12 @@ MIN_GLIDE = .2
 OUTLIER = .5
 # A frame-based tracker calls a frame voiced once part of its window holds
 # the voice, so that its first voiced frame leads a voice that starts at
-# once: by 15 ms for CREPE (every note after silence of benchmarks/sung.py,
-# tiny and small), a fifth of the 75 ms window vibrato.TRACKER_WINDOW
-# models it by. After silence or an unvoiced consonant, a note's onset is
-# its first voiced frame's leading edge plus LEAD_SHARE of that window
+# once, and its last lags one that stops: by 15 ms for CREPE (the notes
+# after silence of benchmarks/sung.py, tiny and small), a fifth of the
+# 75 ms window vibrato.TRACKER_WINDOW models it by. A note that starts
+# after silence or an unvoiced consonant starts LEAD_SHARE of that window
+# after its first voiced frame's leading edge; one that ends before them
+# ends as much before its last voiced frame's trailing edge
 LEAD_SHARE = .2
 
 # Name of the nearest semitone of a MIDI number: 69.2 -> 'A4'
@@ -144,19 +147,40 @@ def segment(track, window_seconds=0.):
     notes = []
     hop = track.hop
     lead = LEAD_SHARE * window_seconds
+    # Frames whose window straddles the voice starting or stopping
+    straddle = int(round(window_seconds / 2 / hop))
     for first, last in tracks.phrases(track.voiced, hop):
         if (last - first) * hop < MIN_NOTE:
             continue
         fast = tracks.fast_trend(tracks.smooth(track.midi[first:last]), hop)
         centred = vibrato.centre_line(fast, hop)
         loudness = None if track.loudness is None else track.loudness[first:last]
-        for start, stop, sounding in articulation.syllables(
-                track.voiced[first:last], loudness, hop):
-            notes += _syllable_notes(track, fast[start:stop], centred[start:stop],
-                                     first + start, 0. if sounding else lead)
+        for syllable in articulation.syllables(track.voiced[first:last], loudness, hop):
+            start, stop = syllable.start, syllable.stop
+            found = _syllable_notes(track, fast[start:stop], centred[start:stop],
+                                    first + start)
+            if found and not syllable.sounding_before:
+                _starts_after_silence(found[0], lead, straddle)
+            if found and not syllable.sounding_after:
+                found[-1].offset -= lead
+                found[-1].held[max(len(found[-1].held) - straddle, 0):] = False
+            notes += found
     for note in notes:
         note.midi = level(note, track)
     return notes
+
+
+def _starts_after_silence(note, lead, straddle):
+    """The first note of a syllable after silence or an unvoiced gap: its
+    onset lead seconds later (rule 4), its attack from there, and not held
+    over the frames whose window straddles the voice starting"""
+    note.onset += lead
+    if note.attack is not None:
+        note.attack = note.attack._replace(
+            start=note.onset, length=max(note.attack.length - lead, 0.))
+    held = np.flatnonzero(note.held)
+    if len(held) and held[0] < straddle:
+        note.held[:straddle] = False
 
 
 def level(note, track):
@@ -179,11 +203,10 @@ def _time(track, frame):
     return track.start + track.hop * (frame - .5)
 
 
-def _syllable_notes(track, fast, centred, offset, lead):
+def _syllable_notes(track, fast, centred, offset):
     """Notes of one syllable (rules 3-6); `offset` is its first frame in
     the track, fast and centred its pitch (MIDI) before and after the
-    vibrato was taken out, lead the seconds its first voiced frame leads
-    the voice (0 after a voiced consonant)"""
+    vibrato was taken out"""
     hop, length = track.hop, len(fast)
     if length < levels.frames(MIN_NOTE, hop):
         return []
@@ -209,14 +232,14 @@ def _syllable_notes(track, fast, centred, offset, lead):
         held[part.start - first:part.stop - first] = True
         if index == 0:
             attack = None if part.first == 0 else Attack(
-                _time(track, offset) + lead, max(part.first * hop - lead, 0.),
+                _time(track, offset), part.first * hop,
                 100 * (part.level - fast[0]), 'scoop')
         else:
             before = parts[index - 1]
             attack = Attack(_time(track, offset + before.last),
                             (part.first - before.last) * hop,
                             100 * (part.level - before.level), 'transition')
-        onset = _time(track, offset) + lead if index == 0 else \
+        onset = _time(track, offset) if index == 0 else \
             _time(track, offset + start + .5)
         offset_time = _time(track, offset + length) if stop is None else \
             _time(track, offset + stop + .5)

@@ -213,7 +213,7 @@ def standing_out(curve, hop, whole=True):
             stop = min(len(curve), int(round(points[-1] + quarter[1])) + 1)
             whole = cycles.Span(start, stop, points,
                                 span.swings[first:last + cycles.MIN_SWINGS - 1])
-            fitted = fit(curve[_inner(start, stop, len(curve), hop)], hop)
+            fitted = fit(curve[_inner(start, stop, len(curve), hop)], hop, line=True)
             rate = fitted[0] if fitted is not None else np.median([f[0] for f in chosen])
             found.append(Found(whole, float(rate),
                                float(np.median([f[1] for f in chosen])),
@@ -244,14 +244,15 @@ def _whole(curve, smooth, hop):
 
 
 def _inner(start, stop, length, hop):
-    """The frames [start, stop) of a curve `length` long that the rate and
-    extent are fitted on: less EDGE seconds where they reach the curve's
-    ends (the pitch of frames that straddle an onset or a slide, and the
-    trend filter's edges, are not vibrato), as far as that leaves 0.25 s"""
-    trim = int(round(EDGE / hop))
+    """The frames of [start, stop) of a curve `length` long that the rate
+    and extent are fitted on: none of the first or last EDGE seconds of the
+    curve (the pitch of frames that straddle an onset or the start of a
+    slide, and the trend filter's edges, are not vibrato), as far as that
+    leaves 0.25 s"""
+    edge = int(round(EDGE / hop))
     spare = max(0, (stop - start - int(round(.25 / hop))) // 2)
-    first = start + min(trim, spare) if start == 0 else start
-    last = stop - min(trim, spare) if stop == length else stop
+    first = start + min(max(edge - start, 0), spare)
+    last = stop - min(max(stop - (length - edge), 0), spare)
     return slice(first, last)
 
 
@@ -330,27 +331,31 @@ def _design(rate, time):
                      np.cos(2 * np.pi * rate * time), np.ones_like(time)], 1)
 
 
-def fit(curve, hop):
-    """Best sinusoid (rate Hz, a, b, c, explained share) of a curve, or None"""
+def fit(curve, hop, line=False):
+    """Best sinusoid (rate Hz, a, b, c, explained share) of a curve, or
+    None: a sin(2 pi f t) + b cos(2 pi f t) + c, plus a straight line's
+    slope when `line` (share: of the variance around that line)"""
     if len(curve) < 8 or not np.any(curve != curve[0]):
         return None
     time = np.arange(len(curve)) * hop
-    total = np.sum((curve - curve.mean()) ** 2)
+    fixed = np.stack([np.ones_like(time), time], 1) if line else np.ones((len(time), 1))
+    total = np.sum((curve - fixed @ np.linalg.lstsq(fixed, curve, rcond=None)[0]) ** 2)
 
     def residual(rate):
-        design = _design(rate, time)
+        design = np.concatenate([_design(rate, time)[:, :2], fixed], 1)
         coefficients, *_ = np.linalg.lstsq(design, curve, rcond=None)
         return np.sum((curve - design @ coefficients) ** 2), coefficients
 
     grid = np.arange(RATE_SEARCH[0], RATE_SEARCH[1] + RATE_STEP / 2, RATE_STEP)
-    errors, _ = _sweep(curve, time, grid, np.ones((len(curve), 1)))
+    errors, _ = _sweep(curve, time, grid, fixed)
     best = grid[int(np.argmin(errors))]
     refined = optimize.minimize_scalar(
         lambda rate: residual(rate)[0], bounds=(best - RATE_STEP, best + RATE_STEP),
         method='bounded', options={'xatol': 1e-4})
     rate = float(refined.x)
-    error, (a, b, c) = residual(rate)
-    return rate, float(a), float(b), float(c), float(1 - error / total)
+    error, coefficients = residual(rate)
+    a, b, c = coefficients[:3]
+    return rate, float(a), float(b), float(c), float(1 - error / total) if total else 0.
 
 
 def kept(rate, hop):
