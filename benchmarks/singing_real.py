@@ -310,6 +310,49 @@ def pictures(folder, capacity, directory, cache=CACHE):
     return written
 
 
+# The thresholds of the analysis moved by SENSITIVITY each way in turn:
+# (module of torchcrepe.singing, name)
+THRESHOLDS = [('levels', 'HELD'), ('levels', 'ARRIVAL'), ('levels', 'SPLIT'),
+              ('levels', 'MIN_NOTE'), ('levels', 'GLIDE_SPEED'), ('levels', 'PART_COST'),
+              ('articulation', 'DIP_DB'), ('articulation', 'DIP_WINDOW'),
+              ('notes', 'MIN_GLIDE'), ('notes', 'LEAD_SHARE'), ('notes', 'OUTLIER'),
+              ('track', 'MAX_GAP'), ('track', 'FAST_SIGMA'), ('track', 'TREND_CUTOFF'),
+              ('cycles', 'RATE_RANGE'), ('cycles', 'TURN'), ('cycles', 'SWING_RATIO'),
+              ('vibrato', 'MIN_FIT'), ('vibrato', 'MIN_EXTENT'), ('vibrato', 'EDGE')]
+SENSITIVITY = .2
+
+
+def figures(scores):
+    """(onset F1 A1, A2, COnP F1 A1, A2, vibrato F1) of evaluate's scores"""
+    return (scores['A1']['onset'][2], scores['A2']['onset'][2],
+            scores['A1']['conp'][2], scores['A2']['conp'][2], scores['vibrato'][2])
+
+
+def sensitivity(folder, capacity='small', cache=CACHE):
+    """Markdown rows: the figures with each of THRESHOLDS times 0.8 and 1.2
+    (the others at their values), on the cached pitch tracks"""
+    import importlib
+    rows = ['| threshold | value | -20 %: onset A1 / A2, COnP A1 / A2, vibrato | '
+            '+20 %: onset A1 / A2, COnP A1 / A2, vibrato |', '|---|--:|---|---|']
+    rows.append(f"| (none) | | {' / '.join(f'{v:.2f}' for v in figures(evaluate(folder, capacity, cache=cache)))} | |")
+    for module_name, name in THRESHOLDS:
+        module = importlib.import_module(f'torchcrepe.singing.{module_name}')
+        value = getattr(module, name)
+        cells = []
+        for factor in (1 - SENSITIVITY, 1 + SENSITIVITY):
+            moved = tuple(v * factor for v in value) if isinstance(value, tuple) \
+                else value * factor
+            setattr(module, name, moved)
+            try:
+                cells.append(' / '.join(f'{v:.2f}' for v in figures(
+                    evaluate(folder, capacity, cache=cache))))
+            finally:
+                setattr(module, name, value)
+        shown = ', '.join(f'{v:g}' for v in value) if isinstance(value, tuple) else f'{value:g}'
+        rows.append(f'| {module_name}.{name} | {shown} | {cells[0]} | {cells[1]} |')
+    return rows
+
+
 def per_file(scores):
     """Lines of vibrato frame counts per file"""
     return [f'    {name}: P / R / F1 ' + ' / '.join(f'{value:.2f}' for value in prf(*counts))
@@ -328,6 +371,8 @@ def main():
                         help='recompute the pitch tracks')
     parser.add_argument('--per-file', action='store_true',
                         help='vibrato scores per file too')
+    parser.add_argument('--sensitivity', action='store_true',
+                        help='also move each threshold by 20 %% each way (small)')
     parser.add_argument('--pictures', metavar='DIRECTORY',
                         help='also draw the report picture of every recording '
                              '(and of the vocadito excerpts joined) there')
@@ -346,6 +391,9 @@ def main():
         print('\n'.join(rows(capacity, scores)), flush=True)
         if args.per_file:
             print('\n'.join(per_file(scores)), file=sys.stderr)
+    if args.sensitivity:
+        print('\n' + '\n'.join(sensitivity(args.folder, 'small',
+                                            None if args.no_cache else CACHE)))
 
 
 if __name__ == '__main__':

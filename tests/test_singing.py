@@ -210,6 +210,34 @@ def test_picture(tmp_path):
     assert (tmp_path / 'take.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
 
+def test_picture_labels_never_overlap_on_a_long_take():
+    # 45 s of short notes with vibrato, close together: more labels than
+    # fit; those drawn overlap neither each other nor the legend
+    pytest.importorskip('matplotlib')
+    from torchcrepe.singing import labels, picture
+    rng = np.random.default_rng(0)
+    pieces = []
+    for _ in range(60):
+        pieces += [(.05, None), (.7, vibrato(rng.uniform(57, 64), 5.5, 40., rng.uniform(0, 6)))]
+    report = singing.analyse(track(pieces), None, HOP, window_seconds=0)
+    wanted = sum(note.vibrato is not None for note in report.notes)
+    assert wanted > 40
+    figure, kept = picture.draw(report)
+    renderer = figure.canvas.get_renderer()
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    frame = axes.get_window_extent(renderer)
+    boxes = [text.get_window_extent(renderer) for text in kept]
+    assert 10 < len(boxes) < wanted
+    legend = axes.get_legend().get_window_extent(renderer)
+    for index, box in enumerate(boxes):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 <= box.y1 <= frame.y1
+        assert not labels.Box(*box.extents).overlaps(labels.Box(*legend.extents))
+        for other in boxes[index + 1:]:
+            assert not labels.Box(*box.extents).overlaps(labels.Box(*other.extents))
+    assert figure.get_size_inches()[0] > picture.WIDTH
+
+
 ###############################################################################
 # Bad input
 ###############################################################################

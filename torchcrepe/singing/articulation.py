@@ -36,8 +36,9 @@ from scipy import signal
 from . import levels
 
 # Decibels a loudness minimum lies below both sides to be a new attack:
-# 8 dB is over a third of the way to half the loudness (10 dB, Stevens'
-# sone scale) and above the 6.5 dB the loudness of a held vibrato swings
+# above the swing of the loudness of a held vibrato (up to 6.6 dB a cycle
+# in the vibrato recordings of ../shared/singing), below the drop of a
+# consonant between two vowels
 DIP_DB = 8.
 # Seconds on each side of a minimum searched for the louder frames
 DIP_WINDOW = .15

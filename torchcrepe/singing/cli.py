@@ -3,7 +3,8 @@
     python -m torchcrepe --audio_files take.wav --model small \
         --singing_report take.json --plot take.png
 
-With --singing_report, each audio file's pitch is analysed by
+With --singing_report, each audio file's pitch (and its A-weighted
+loudness on the same frames, for new syllables) is analysed by
 singing.analyse and written as JSON; --plot then draws the singing report
 picture (singing.picture) instead of the spectrogram plot; a short summary
 per file is printed on stdout. When --decoder is not given, the singing

@@ -15,17 +15,20 @@ least cost, found exactly by dynamic programming:
     a frame of a transition costs HELD cents
     a held part lasts MIN_NOTE seconds or more and costs PART_COST more
 so that a held part is a stretch of 80 ms or more whose pitch stays on
-average within HELD (30) cents of one level: a steady note, a note that
-drifts or wobbles, a short note of a fast run, but not a slide or a scoop
-(a slide of 15 semitones/s or faster holds no 80 ms within 30 cents).
+average within HELD (25) cents of one level (the band intonation.py calls
+in tune): a steady note, a note that drifts or wobbles, a short note of a
+fast run. A part whose straight line moves faster than GLIDE_SPEED is a
+slice of a glide, not a held pitch: 4 semitones/s is the glissando
+threshold of a 0.2 s tone (0.16 / T^2 semitones/s; 't Hart, Collier and
+Cohen, "A perceptual study of intonation", 1990), below which a glide of
+that length is heard as one pitch.
 Consecutive held parts less than SPLIT semitones apart are one note (a
 wobble or a dip in a held note, drift); a part SPLIT or more from its
 neighbours is a note of its own, however short (down to MIN_NOTE).
 Each note then reaches out over the frames next to it that lie within
 ARRIVAL (a quarter tone) of its level: a note is *arrived at* where the
 pitch comes within a quarter tone of it and *left* where it moves further
-away. A semitone slide passes from one note to the next at its middle; a
-wider one later, when it nears the new pitch.
+away; between the two is the transition (notes.Attack).
 """
 from typing import NamedTuple
 
@@ -45,8 +48,8 @@ SPLIT = .75
 # Grid of levels the parts are fitted on (cents)
 GRID = 5.
 # Semitones per second: a held part whose straight line moves faster is a
-# slice of a glide, not a held pitch
-GLIDE_SPEED = 4.
+# slice of a glide, not a held pitch ('t Hart's threshold at 0.2 s)
+GLIDE_SPEED = .16 / .2 ** 2
 
 
 class Part(NamedTuple):

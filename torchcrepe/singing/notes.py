@@ -13,24 +13,28 @@ the vocadito annotations, Bittner et al. 2021):
    (articulation.py: a loudness dip, or without loudness an unvoiced gap):
    a new syllable starts a new note, on the same pitch too.
 3. Each syllable's pitch is explained as *held parts* and *transitions*
-   (levels.py): a held part is a pitch held within +-40 cents of its
-   level for 80 ms or more; consecutive parts less than 3/4 semitone apart
-   are one note. Every held part is a note, however short (80 ms).
+   (levels.py): a held part is a pitch held 80 ms or more, on average
+   within 25 cents of its level and moving slower than 4 semitones/s;
+   consecutive parts less than 3/4 semitone apart are one note. Every
+   held part 3/4 semitone or more from its neighbours is a note, however
+   short (80 ms).
 4. Where a note starts:
-   - after silence or a new attack, where the voice starts (the first
-     voiced frame, or the loudness minimum of a voiced consonant), even
-     when it scoops up to its pitch: the scoop is the note's *attack*;
+   - after silence or an unvoiced consonant, where the voice starts, even
+     when it scoops up to its pitch: the scoop is the note's *attack*. A
+     frame-based tracker's first voiced frame leads the voice (LEAD_SHARE);
+   - after a voiced consonant (a loudness dip), at the loudness minimum;
    - after a legato transition from the previous note (a slide, a
-     portamento, no new attack), where its pitch arrives: within a quarter
-     tone (50 cents) of its level. The transition is the note's attack and
-     belongs to neither note's held part: the previous note ends where its
-     pitch leaves its own quarter tone.
-5. Where a note ends: where its pitch leaves it for the next note, or
-   where its syllable ends (the voice stops, or the next attack). The end
-   of a syllable after its last held part (a release, a fall-off) stays
-   with the note, unless it lasts MIN_GLIDE seconds or more and its mean
-   pitch is SPLIT or more from the note: then it is a glide note of its own
-   (a portamento into silence or into the next syllable).
+     portamento, no new attack), where its pitch comes nearer to it than
+     to the note it leaves: the crossing halfway between their levels.
+     The transition, from where the pitch leaves the previous note by a
+     quarter tone to where it comes within a quarter tone of this one, is
+     the note's attack and belongs to neither note's held part.
+5. Where a note ends: where the next note takes over (the same crossing),
+   at the next attack, or where the voice stops. The end of a syllable
+   after its last held part (a release, a fall-off) stays with the note,
+   unless it lasts MIN_GLIDE seconds or more and its mean pitch is SPLIT
+   or more from the note: then it is a glide note of its own (a
+   portamento into silence or into the next syllable).
 6. A syllable without a held part (a sweep) is one note marked as a glide.
    Syllables shorter than MIN_NOTE are not notes.
 7. A note's pitch is the value halfway between its onset and offset (kept
@@ -41,8 +45,8 @@ the vocadito annotations, Bittner et al. 2021):
    halfway. The attack is left out of the fit: its intonation, stability
    and vibrato are those of its held frames.
 
-Times are seconds; a note spans from half a hop before its first frame to
-half a hop after its last.
+Times are seconds on the track's clock (Track.start + hop * frame); a
+note covers frames [first, last) of the track.
 """
 import dataclasses
 from typing import NamedTuple, Optional
@@ -52,6 +56,7 @@ import numpy as np
 from .. import convert
 from . import articulation, levels, track as tracks, vibrato
 
+# levels.py's, by their names here too (the code reads levels')
 SPLIT = levels.SPLIT
 MIN_NOTE = levels.MIN_NOTE
 # The shortest phrase that can be a note (the old name of MIN_NOTE)
@@ -150,7 +155,7 @@ def segment(track, window_seconds=0.):
     # Frames whose window straddles the voice starting or stopping
     straddle = int(round(window_seconds / 2 / hop))
     for first, last in tracks.phrases(track.voiced, hop):
-        if (last - first) * hop < MIN_NOTE:
+        if (last - first) * hop < levels.MIN_NOTE:
             continue
         fast = tracks.fast_trend(tracks.smooth(track.midi[first:last]), hop)
         centred = vibrato.centre_line(fast, hop)
@@ -208,7 +213,7 @@ def _syllable_notes(track, fast, centred, offset):
     the track, fast and centred its pitch (MIDI) before and after the
     vibrato was taken out"""
     hop, length = track.hop, len(fast)
-    if length < levels.frames(MIN_NOTE, hop):
+    if length < levels.frames(levels.MIN_NOTE, hop):
         return []
     parts = levels.parts(centred, hop)
     if not parts:
@@ -216,7 +221,7 @@ def _syllable_notes(track, fast, centred, offset):
     tail = None
     end = parts[-1].last
     if (length - end) * hop >= MIN_GLIDE and \
-            abs(fast[end:].mean() - parts[-1].level) >= SPLIT:
+            abs(fast[end:].mean() - parts[-1].level) >= levels.SPLIT:
         tail = _glide(track, fast, end, length, offset)
         length = end
     # Where each note hands over to the next: the crossing halfway

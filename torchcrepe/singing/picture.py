@@ -4,10 +4,11 @@ along the bottom of its note, each vibrato as a purple bar along the top
 of its note over the span it covers, with its rate and extent written
 above it, the KPIs beside.
 
-Labels never overlap: they are placed after the layout is settled, from
-the sizes the renderer measures, by labels.place (above the vibrato, then
-higher, then below its note; a label with no free place is dropped). The
-picture widens with the recording, up to MAX_WIDTH inches.
+Labels never overlap each other, a note box or the legend: they are
+placed after the layout is settled, from the sizes the renderer measures,
+by labels.place (above the vibrato, then higher, then below its note; a
+label with no free place is dropped, the longest vibratos placed first).
+The picture widens with the recording, up to MAX_WIDTH inches.
 
 Needs matplotlib (the optional `plot` extra), imported only in draw().
 """
@@ -69,14 +70,16 @@ def width(seconds):
 
 
 def _draw_notes(axes, report, Rectangle):
-    """Note boxes, attack bars, vibrato bands and reference lines"""
+    """Note boxes, attack bars, vibrato bars and reference lines; returns
+    the note boxes (patches)"""
+    boxes = []
     for note in report.notes:
         cents = note.cents if note.target is None else 100 * (note.midi - note.target)
         bottom = round(note.midi) - .5
-        axes.add_patch(Rectangle(
+        boxes.append(axes.add_patch(Rectangle(
             (note.onset, bottom), note.duration, 1,
             facecolor=GLIDE_COLOUR if note.glide else colour(cents), alpha=.35,
-            edgecolor='none'))
+            edgecolor='none')))
         if note.attack is not None:
             axes.plot([note.attack.start, note.attack.start + note.attack.length],
                       [bottom] * 2, color=ATTACK_COLOUR, linewidth=2.5,
@@ -87,6 +90,7 @@ def _draw_notes(axes, report, Rectangle):
         if note.target is not None:
             axes.plot([note.onset, note.offset], [note.target] * 2, color='black',
                       linewidth=1, linestyle=':')
+    return boxes
 
 
 def _axes_box(artist, renderer):
@@ -94,9 +98,10 @@ def _axes_box(artist, renderer):
     return labels_.Box(extent.x0, extent.y0, extent.x1, extent.y1)
 
 
-def _vibrato_labels(axes, report, renderer):
-    """Write each vibrato's rate and extent where it overlaps nothing;
-    returns the label Text artists kept"""
+def _vibrato_labels(axes, report, renderer, boxes):
+    """Write each vibrato's rate and extent where it overlaps no other
+    label, no note box (`boxes`, patches) and not the legend; returns the
+    label Text artists kept"""
     notes = sorted((note for note in report.notes if note.vibrato is not None),
                    key=lambda note: note.vibrato.start - note.vibrato.end)
     texts, wanted = [], []
@@ -119,7 +124,9 @@ def _vibrato_labels(axes, report, renderer):
         texts.append(text)
         wanted.append((x, top, label_width, height, offsets))
     frame = _axes_box(axes.patch, renderer)
-    blocked = [_axes_box(axes.get_legend(), renderer)] if axes.get_legend() else []
+    blocked = [_axes_box(box, renderer) for box in boxes]
+    if axes.get_legend():
+        blocked.append(_axes_box(axes.get_legend(), renderer))
     kept = []
     from_pixels = axes.transData.inverted().transform
     for text, place in zip(texts, labels_.place(wanted, frame, blocked)):
@@ -150,7 +157,7 @@ def draw(report, title=None):
     figure = Figure(figsize=(width(seconds), 5), dpi=100, layout='constrained')
     canvas = FigureCanvasAgg(figure)
     axes, table = figure.subplots(1, 2, gridspec_kw={'width_ratios': [4, 1]})
-    _draw_notes(axes, report, Rectangle)
+    boxes = _draw_notes(axes, report, Rectangle)
     axes.plot(times, track.midi, color='#1f5fbf', linewidth=1.2)
 
     pitched = track.midi[np.isfinite(track.midi)]
@@ -179,7 +186,7 @@ def draw(report, title=None):
     # The layout settles first; the labels then go where nothing is
     canvas.draw()
     figure.set_layout_engine('none')
-    kept = _vibrato_labels(axes, report, canvas.get_renderer())
+    kept = _vibrato_labels(axes, report, canvas.get_renderer(), boxes)
     return figure, kept
 
 

@@ -72,6 +72,7 @@ TRACKER_WINDOW = .075
 EDGE = .08
 RATE_SEARCH = (3., 10.)
 RATE_STEP = .05
+# cycles.py's, by its name here too (the code reads cycles')
 RATE_RANGE = cycles.RATE_RANGE
 # Cents: the smallest extent reported (CREPE's own error on a steady note
 # is a few cents)
@@ -202,7 +203,7 @@ def standing_out(curve, hop, whole=True):
             first, last = turns[index], turns[index + cycles.MIN_SWINGS] + 1
             rate = cycles.MIN_SWINGS / 2 / ((last - 1 - first) * hop)
             fitted = local_fit(curve[first:last], smooth[first:last], hop, rate)
-            fits.append(fitted if RATE_RANGE[0] <= fitted[0] <= RATE_RANGE[1]
+            fits.append(fitted if _in_range(fitted[0])
                         and fitted[2] >= MIN_FIT else None)
         passing = np.array([fitted is not None for fitted in fits])
         for first, last in cycles.true_runs(passing):
@@ -236,11 +237,16 @@ def _whole(curve, smooth, hop):
     amplitude = float(np.hypot(a, b))
     share = local_fit(curve, smooth, hop, rate, spread=1.)[2]
     turns = cycles.turning_points(smooth, amplitude)
-    if not RATE_RANGE[0] <= rate <= RATE_RANGE[1] or share < MIN_FIT or \
+    if not _in_range(rate) or share < MIN_FIT or \
             len(turns) < cycles.MIN_SWINGS + 1:
         return None
     swings = np.abs(np.diff(smooth[turns]))
     return Found(cycles.Span(0, len(curve), turns, swings), rate, amplitude, share)
+
+
+def _in_range(rate):
+    """Whether a rate (Hz) is a vibrato's (cycles.RATE_RANGE)"""
+    return cycles.RATE_RANGE[0] <= rate <= cycles.RATE_RANGE[1]
 
 
 def _inner(start, stop, length, hop):
