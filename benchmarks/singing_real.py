@@ -1,7 +1,8 @@
 """The singing report against people, on real singing, per capacity.
 
     python benchmarks/singing_real.py [FOLDER] [--capacities tiny small ...]
-        [--seconds S] [--no-cache] [--per-file]
+        [--seconds S] [--no-cache] [--per-file] [--sensitivity]
+        [--pictures DIRECTORY]
 
 FOLDER (default ../shared/singing from the repository root; it is not in
 the wheel) holds real singing with people's marks (its README.md):
@@ -27,6 +28,10 @@ Pitch tracks (pitch, periodicity and loudness per frame) are cached per
 file and capacity under .cache/singing_real/ (ignored by git), so that
 rerunning the analysis takes seconds; --no-cache recomputes them.
 `evaluate` is the function the tests call on a short excerpt (--seconds).
+--sensitivity then moves each threshold of the analysis by 20 % each way
+in turn (small) and prints the figures; --pictures draws the report
+picture of every recording, and of the vocadito excerpts joined (38 s).
+The README's "On real singing" tables are this command's output.
 """
 import argparse
 import hashlib

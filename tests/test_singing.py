@@ -286,7 +286,9 @@ def test_hop_must_match_the_duration():
     (dict(reference=[(1, .5, 60)]), r'reference\[0\]'),
     (dict(reference=[(0, 1)]), r'reference\[0\]'),
     (dict(voicing_threshold=2), 'voicing_threshold'),
-    (dict(window_seconds=-1), 'window_seconds')])
+    (dict(window_seconds=-1), 'window_seconds'),
+    (dict(loudness=np.ones(99)), 'loudness must have the shape'),
+    (dict(loudness=np.full(100, -np.inf)), 'loudness must be finite')])
 def test_bad_arguments(arguments, match):
     arguments = dict(dict(periodicity=None), **arguments)
     with pytest.raises(ValueError, match=match):

@@ -58,6 +58,9 @@ def test_legato_slide_hands_over_halfway_and_is_the_attack():
     assert abs(100 * (second.midi - 64)) < 3 and abs(100 * (first.midi - 60)) < 3
     held = np.flatnonzero(second.held) + second.first
     assert held[0] * HOP > .65 - leave - .015
+    saved = singing.report.note_dict(second)['attack']
+    assert saved['kind'] == 'transition' and abs(saved['cents'] - attack.cents) < .1
+    assert abs(saved['start'] - attack.start) < 1e-3 and abs(saved['length'] - attack.length) < 1e-3
 
 
 def test_scoop_from_silence_starts_the_note_where_the_voice_starts():

@@ -47,6 +47,10 @@ MIN_NOTE = .08
 SPLIT = .75
 # Grid of levels the parts are fitted on (cents)
 GRID = 5.
+# Seconds of the longest single part the search considers: a longer held
+# pitch is explained as parts in a row (merged), which keeps the search
+# linear in the length of the syllable
+LONGEST = 1.
 # Semitones per second: a held part whose straight line moves faster is a
 # slice of a glide, not a held pitch ('t Hart's threshold at 0.2 s)
 GLIDE_SPEED = .16 / .2 ** 2
@@ -72,7 +76,8 @@ def parts(midi, hop):
     """The held parts of a stretch of pitch (MIDI, (frames,), no NaN), in
     time order, consecutive ones SPLIT or more apart (a list of Part)"""
     midi = np.asarray(midi, dtype=np.float64)
-    found = [(start, stop) for start, stop in _least_cost(100 * midi, frames(MIN_NOTE, hop))
+    found = [(start, stop) for start, stop in _least_cost(
+                 100 * midi, frames(MIN_NOTE, hop), frames(LONGEST, hop))
              if abs(_slope(midi[start:stop], hop)) <= GLIDE_SPEED]
     merged = []
     for start, stop in found:
@@ -100,8 +105,10 @@ def _slope(midi, hop):
     return np.polyfit(np.arange(len(midi)) * hop, midi, 1)[0]
 
 
-def _least_cost(cents, shortest):
-    """[(start, stop)] of the held parts of the least-cost explanation"""
+def _least_cost(cents, shortest, longest):
+    """[(start, stop)] of the held parts of the least-cost explanation,
+    each `shortest` to `longest` frames long (a longer held pitch is
+    several parts in a row, merged by parts())"""
     count = len(cents)
     if count < shortest:
         return []
@@ -115,11 +122,15 @@ def _least_cost(cents, shortest):
     for stop in range(1, count + 1):
         best[stop], came_from[stop] = best[stop - 1] + transition, -1
         if stop >= shortest:
-            starts = stop - shortest + 1
-            costs = (prefix[:, stop, None] - prefix[:, :starts]).min(0) + best[:starts]
-            start = int(np.argmin(costs))
-            if costs[start] + PART_COST < best[stop]:
-                best[stop], came_from[stop] = costs[start] + PART_COST, start
+            first, starts = max(0, stop - longest), stop - shortest + 1
+            # Only the levels within the range of the frames considered
+            low = np.searchsorted(grid, cents[first:stop].min() - GRID)
+            high = np.searchsorted(grid, cents[first:stop].max() + GRID) + 1
+            costs = (prefix[low:high, stop, None] - prefix[low:high, first:starts]).min(0) + \
+                best[first:starts]
+            start = first + int(np.argmin(costs))
+            if costs[start - first] + PART_COST < best[stop]:
+                best[stop], came_from[stop] = costs[start - first] + PART_COST, start
     found, stop = [], count
     while stop > 0:
         if came_from[stop] < 0:

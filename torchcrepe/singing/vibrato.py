@@ -9,33 +9,41 @@ out of the note's detrended pitch:
                      gaps interpolated, no median so that vibrato peaks are
                      kept) minus its trend (track.trend, 2.5 Hz low-pass)
     regular cycles   cycles.spans: runs of at least four swings (two whole
-                     cycles, up-down-up-down) of the band-passed curve, each
-                     cycle lasting 1/9 to 1/3 s, each swing within a factor
-                     of 2 of the run's median swing; a one-cycle wobble, a
-                     scoop or a step is none
-    stands out       a sinusoid a sin(2 pi f t) + b cos(2 pi f t) + c fitted
-                     by least squares to the curve over the span (f from
-                     RATE_SEARCH on a RATE_STEP grid, then refined) explains
-                     at least MIN_FIT (half) of the variance of the curve
-                     there, smoothed over track.FAST_SIGMA to drop a
-                     decoder's frame-to-frame dither: the vibrato moves the
-                     pitch more than everything else does. Its rate lies
-                     within RATE_RANGE and its extent is MIN_EXTENT or more
+                     cycles, up-down-up-down) of the smoothed curve between
+                     turning points, each cycle lasting 1/9 to 1/3 s, each
+                     swing within a factor of 2 of the run's median swing;
+                     a one-cycle wobble, a scoop or a step is none
+    stands out       in every window of two whole cycles, a sinusoid
+                     a sin(2 pi f t) + b cos(2 pi f t) plus a straight line,
+                     fitted by least squares (f within a factor 1.25 of the
+                     window's own rate), explains at least MIN_FIT (2/3) of
+                     what the line alone leaves of the curve, smoothed over
+                     track.FAST_SIGMA to drop a decoder's frame-to-frame
+                     dither: the vibrato carries twice the power of
+                     everything else there. Its rate lies within RATE_RANGE
+                     and its extent is MIN_EXTENT (8 cents: above the
+                     tracker's own unsteadiness on a held note) or more.
+                     A small vibrato whose swings are
+                     lost in a noisy track stands out as a whole when one
+                     sinusoid over the whole held part does (_whole)
 
-The longest span that passes is the note's vibrato; its figures:
+The longest run of windows that stand out is the note's vibrato; its
+figures:
 
     start, end    seconds; start - the note's onset is its delay
                   (Note.vibrato_delay): singers often start a vibrato some
                   time into a held note
-    rate_hz       f
-    extent_cents  sqrt(a^2 + b^2), half the peak-to-peak swing, divided by
-                  what the trend filter leaves of a sinusoid at f (above
-                  97 % from 4 Hz up) and by what the pitch tracker's
-                  analysis window leaves of it: a frame-based tracker
-                  reports about the mean pitch under its window, which
-                  flattens vibrato peaks (TRACKER_WINDOW, a Hann window);
-                  window_seconds=0 turns this off
-    fit           the share of the variance the sinusoid explains
+    rate_hz       f of one sinusoid plus a line fitted over the span, less
+                  the note's first and last EDGE seconds (_inner)
+    extent_cents  sqrt(a^2 + b^2), half the peak-to-peak swing, the median
+                  over the windows, divided by what the trend filter
+                  leaves of a sinusoid at f (above 97 % from 4 Hz up) and
+                  by what the pitch tracker's analysis window leaves of it:
+                  a frame-based tracker reports about the mean pitch under
+                  its window, which flattens vibrato peaks
+                  (TRACKER_WINDOW, a Hann window); window_seconds=0 turns
+                  this off
+    fit           the median over the windows of the share they explain
     cycles        whole cycles in the span (pairs of swings)
     regularity    1 - (CV of the cycles' rates + CV of their extents) / 2,
                   clipped to 0..1, where CV is standard deviation over
@@ -74,10 +82,13 @@ RATE_SEARCH = (3., 10.)
 RATE_STEP = .05
 # cycles.py's, by its name here too (the code reads cycles')
 RATE_RANGE = cycles.RATE_RANGE
-# Cents: the smallest extent reported (CREPE's own error on a steady note
-# is a few cents)
+# Cents: the smallest extent reported: above the tracker's own
+# unsteadiness on a held note (the frame-to-frame jitter of CREPE small on
+# the sung notes of ../shared/singing: medians of 3.6-7.4 cents), below the
+# smallest vibrato the synthetic checks hold (+-10 cents)
 MIN_EXTENT = 8.
-# Share of the span's variance the vibrato's sinusoid explains at least
+# Share of what a straight line leaves of a two-cycle window that the
+# vibrato's sinusoid explains at least: twice the power of the rest
 MIN_FIT = 2 / 3
 MIN_CYCLES = 2
 
