@@ -167,9 +167,16 @@ def report(audio_file, capacity, seconds=None, cache=CACHE):
 
 def report_notes(found):
     """(intervals (notes, 2) s, pitches (notes,) Hz) of a Report's notes,
-    every note it reports (glides too: a user sees them)"""
-    intervals = np.array([[note.onset, note.offset] for note in found.notes]).reshape(-1, 2)
-    pitches = found.tuning_hz * 2 ** ((np.array([note.midi for note in found.notes]) - 69) / 12)
+    every note it reports (glides too: a user sees them), but those the
+    end of the recording cuts: a note still voiced in the last frame. The
+    reference keeps only the notes that end within the recording
+    (read_notes), so a note cut by the end of an excerpt counts on
+    neither side"""
+    last = len(found.track.midi)
+    notes = [note for note in found.notes
+             if not (note.last >= last and found.track.voiced[-1])]
+    intervals = np.array([[note.onset, note.offset] for note in notes]).reshape(-1, 2)
+    pitches = found.tuning_hz * 2 ** ((np.array([note.midi for note in notes]) - 69) / 12)
     return intervals, pitches
 
 

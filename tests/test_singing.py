@@ -6,6 +6,8 @@ import pytest
 
 from torchcrepe import singing
 
+from .signals import arrival
+
 HOP = .01
 
 
@@ -103,14 +105,16 @@ def test_vibrato_never_splits(rate, cents):
 @pytest.mark.parametrize('width, seconds', [(2, .1), (2, .5), (7, .3), (12, .6), (-5, .2)])
 def test_portamento_between_held_notes(width, seconds):
     # A raised-cosine slide between two notes held 0.35 s: two notes meeting
-    # at the middle of the slide, never a third
+    # where the slide arrives within a quarter tone of the second, never a
+    # third
     def shape(t):
         position = np.clip((t - .35) / seconds, 0, 1)
         return 62 + width * (.5 - .5 * np.cos(np.pi * position))
     pitch = track([(.1, None), (.7 + seconds, shape), (.1, None)], seed=abs(width))
     notes = singing.analyse(pitch, None, HOP).notes
     assert [round(note.midi) for note in notes] == [62, 62 + width]
-    assert abs(notes[1].onset - (.45 + seconds / 2)) < .03
+    assert abs(notes[1].onset - arrival(.45, seconds, width)) < .03
+    assert abs(notes[0].offset - notes[1].onset) < 1e-9
 
 
 def falling(seconds):
@@ -152,8 +156,12 @@ def test_portamento_that_lands_and_holds_is_the_attack_of_a_note():
     assert [round(note.midi) for note in notes] == [64, 57]
     assert not notes[1].glide and notes[1].attack.kind == 'transition'
     assert abs(notes[1].attack.cents + 700) < 25
-    # Handed over where the fall is halfway (3.5 semitones down)
-    assert abs(notes[1].onset - .975) < .03
+    # A3 starts where the fall arrives within a quarter tone of it: a little
+    # earlier than the bare fall's arrival, as the 20-cent vibrato riding
+    # on it reaches down first
+    assert arrival(.6, .75, 7) - .07 < notes[1].onset < arrival(.6, .75, 7) + .02
+    attack = notes[1].attack
+    assert abs(attack.start + attack.length - notes[1].onset) < .015
 
 
 def test_kpis_against_truth():

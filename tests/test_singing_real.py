@@ -28,7 +28,7 @@ def scores():
 
 
 def test_notes_where_the_musicians_put_them(scores):
-    # Measured with tiny on this excerpt: onset and COnP F1 0.84 and 0.86
+    # Measured with tiny on this excerpt: onset and COnP F1 0.89 and 0.90
     # against the two musicians, who agree with each other at 0.90
     assert scores['A2 vs A1']['conp'][2] >= .85
     for musician in ('A1', 'A2'):

@@ -39,13 +39,15 @@ def slide(start, end, seconds, hold_before, hold_after):
     return hold_before + seconds + hold_after, shape
 
 
-def test_legato_slide_hands_over_halfway_and_is_the_attack():
+def test_legato_slide_starts_the_note_where_it_arrives_and_is_the_attack():
     # 60 held 0.4 s, a 150 ms slide up 4 semitones, 64 held 0.4 s
     pitch = curve([(.1, None), slide(60, 64, .15, .4, .4), (.1, None)])
     first, second = singing.analyse(pitch, None, HOP, window_seconds=0).notes
     assert round(first.midi) == 60 and round(second.midi) == 64
-    # The slide's middle: where it comes nearer the new note than the old
-    assert abs(second.onset - (.1 + .4 + .075)) < .015
+    # Where the slide arrives within a quarter tone of 64, 7/8 of the way
+    # (the raised cosine), not where 60 starts to move
+    arrived = .5 + .15 - np.arccos(1 - 2 / 8) / np.pi * .15
+    assert abs(second.onset - arrived) < .015
     assert abs(first.offset - second.onset) < 1e-9
     attack = second.attack
     assert attack.kind == 'transition' and abs(attack.cents - 400) < 10

@@ -24,13 +24,13 @@ the vocadito annotations, Bittner et al. 2021):
      frame-based tracker's first voiced frame leads the voice (LEAD_SHARE);
    - after a voiced consonant (a loudness dip), at the loudness minimum;
    - after a legato transition from the previous note (a slide, a
-     portamento, no new attack), where its pitch comes nearer to it than
-     to the note it leaves: the crossing halfway between their levels.
-     The transition, from where the pitch leaves the previous note by a
-     quarter tone to where it comes within a quarter tone of this one, is
+     portamento, no new attack), where its pitch arrives: where it comes
+     within a quarter tone of this note's level, the pitch a listener
+     hears as this note (levels.ARRIVAL). The transition, from where the
+     pitch leaves the previous note by a quarter tone to that arrival, is
      the note's attack and belongs to neither note's held part.
-5. Where a note ends: where the next note takes over (the same crossing),
-   at the next attack, or where the voice stops. The end of a syllable
+5. Where a note ends: where the next note is arrived at (legato notes
+   meet there), at the next attack, or where the voice stops. The end of a syllable
    after its last held part (a release, a fall-off) stays with the note,
    unless it lasts MIN_GLIDE seconds or more and its mean pitch is SPLIT
    or more from the note: then it is a glide note of its own (a
@@ -224,10 +224,9 @@ def _syllable_notes(track, fast, centred, offset):
             abs(fast[end:].mean() - parts[-1].level) >= levels.SPLIT:
         tail = _glide(track, fast, end, length, offset)
         length = end
-    # Where each note hands over to the next: the crossing halfway
-    cuts = [0.] + [_crossing(centred, before.stop - 1, after.start,
-                             (before.level + after.level) / 2)
-                   for before, after in zip(parts, parts[1:])] + [None]
+    # Where each note hands over to the next: where the next one is
+    # arrived at
+    cuts = [0.] + [after.first - .5 for after in parts[1:]] + [None]
     notes = []
     for index, part in enumerate(parts):
         start, stop = cuts[index], cuts[index + 1]
@@ -251,20 +250,6 @@ def _syllable_notes(track, fast, centred, offset):
         notes.append(Note(onset, offset_time, part.level, False, offset + first,
                           offset + last, held, attack=attack))
     return notes + ([tail] if tail else [])
-
-
-def _crossing(pitch, low, high, level):
-    """Fractional frame in low..high where `pitch` crosses `level` (the
-    crossing nearest the middle of the transition)"""
-    segment_ = pitch[low:high + 1] - level
-    signs = np.sign(segment_)
-    changes = np.flatnonzero(signs[:-1] * signs[1:] <= 0)
-    if not len(changes):
-        return (low + high) / 2.
-    index = changes[np.argmin(np.abs(changes - (len(segment_) - 1) / 2))]
-    a, b = segment_[index], segment_[index + 1]
-    fraction = a / (a - b) if a != b else .5
-    return low + index + float(fraction)
 
 
 def _glide(track, fast, first, last, offset):
