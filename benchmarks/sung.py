@@ -21,8 +21,10 @@ FULL durations (7.35 s in all; SHORT, 4.9 s with three legato notes, for the tes
                3 semitones
     'glide'    a portamento (hold, a 0.3 s slide of 7 semitones, hold) and,
                after a rest, a note drifting up 60 cents over 0.8 s
-A note's onset is where it starts after silence, or the middle of the
-slide that leads to it; its true pitch the MIDI number it is sung at
+A note's onset is where it starts after silence, or where the slide that
+leads to it arrives within a quarter tone of it (`arrival`); its end is
+where it stops or the slide out of it leaves it by a quarter tone
+(`arrival` backwards); its true pitch the MIDI number it is sung at
 (detuning included), under A4 = 440 Hz.
 """
 import argparse
@@ -103,6 +105,17 @@ def vibrato_phrase(rng, specification):
     return _phrase('vibrato', pieces, notes, rng)
 
 
+def arrival(start, seconds, semitones, leaving=False):
+    """When a raised-cosine glide of `semitones` starting at `start` (s) and
+    lasting `seconds` comes within a quarter tone of where it ends: where
+    the legato note it leads to starts (torchcrepe.singing.notes, rule 4);
+    with `leaving`, when it has left where it starts by a quarter tone"""
+    share = 1 - 2 * (abs(semitones) - .5) / abs(semitones)
+    if leaving:
+        share = -share
+    return start + seconds * np.arccos(share) / np.pi
+
+
 def legato_phrase(rng, specification):
     """Steady detuned notes joined by SLIDE-second raised-cosine slides"""
     curve, notes, time = [], [], REST
@@ -116,10 +129,12 @@ def legato_phrase(rng, specification):
             shape = .5 - .5 * np.cos(np.pi * np.arange(width) / width)
             piece[:width] = previous + (midi - previous) * shape
         curve.append(piece)
-        onset = time + (SLIDE / 2 if index else 0.)
+        onset = arrival(time, SLIDE, midi - specification[index - 1][0]) \
+            if index else time
         notes.append(TrueNote(onset, time + seconds, midi, 0., 0.))
         if index:
-            notes[index - 1] = notes[index - 1]._replace(offset=onset)
+            notes[index - 1] = notes[index - 1]._replace(
+                offset=arrival(time, SLIDE, midi - previous, leaving=True))
         time += seconds
     return _phrase('legato', [None, np.concatenate(curve), None], notes, rng)
 
@@ -132,9 +147,9 @@ def glide_phrase(rng, specification):
     position = np.clip((t - hold) / slide, 0, 1)
     portamento = 62. + 7. * (.5 - .5 * np.cos(np.pi * position))
     drift = 65. + .6 * np.arange(int(drift_seconds * RATE)) / (drift_seconds * RATE)
-    middle = REST + hold + slide / 2
+    middle = arrival(REST + hold, slide, 7.)
     second = REST + 2 * hold + slide + REST
-    notes = [TrueNote(REST, middle, 62., 0., 0.),
+    notes = [TrueNote(REST, arrival(REST + hold, slide, 7., leaving=True), 62., 0., 0.),
              TrueNote(middle, REST + 2 * hold + slide, 69., 0., 0.),
              TrueNote(second, second + drift_seconds, 65.3, 0., 0.)]
     return _phrase('glide', [None, portamento, None, drift, None], notes, rng)

@@ -1,8 +1,14 @@
 """Synthetic test signals and WAV writing for the tests."""
+import os
 import struct
+import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                'benchmarks'))
+from sung import arrival  # noqa: E402,F401  (where a raised-cosine glide arrives)
 
 
 def tone(frequency, seconds, sample_rate=16000, amplitude=.5, harmonics=1):
@@ -48,3 +54,4 @@ def write_wav(path, samples, sample_rate, sample_format='int16'):
                          sample_rate * block, block, bits, b'data', len(data))
     with open(path, 'wb') as file:
         file.write(header + data)
+

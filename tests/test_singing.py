@@ -6,6 +6,8 @@ import pytest
 
 from torchcrepe import singing
 
+from .signals import arrival
+
 HOP = .01
 
 
@@ -103,32 +105,63 @@ def test_vibrato_never_splits(rate, cents):
 @pytest.mark.parametrize('width, seconds', [(2, .1), (2, .5), (7, .3), (12, .6), (-5, .2)])
 def test_portamento_between_held_notes(width, seconds):
     # A raised-cosine slide between two notes held 0.35 s: two notes meeting
-    # at the middle of the slide, never a third
+    # where the slide arrives within a quarter tone of the second, never a
+    # third
     def shape(t):
         position = np.clip((t - .35) / seconds, 0, 1)
         return 62 + width * (.5 - .5 * np.cos(np.pi * position))
     pitch = track([(.1, None), (.7 + seconds, shape), (.1, None)], seed=abs(width))
     notes = singing.analyse(pitch, None, HOP).notes
     assert [round(note.midi) for note in notes] == [62, 62 + width]
-    assert abs(notes[1].onset - (.45 + seconds / 2)) < .03
+    assert abs(notes[1].onset - arrival(.45, seconds, width)) < .03
+    assert abs(notes[0].offset - notes[1].onset) < 1e-9
 
 
-def test_portamento_into_silence_is_a_glide_of_its_own():
-    # As the bundled example's E4: 20-cent vibrato held 0.5 s, then a
-    # 0.75 s portamento 7 semitones down that ends in silence
+def falling(seconds):
+    """As the bundled example's E4: 20-cent vibrato held 0.5 s, then a
+    raised-cosine portamento 7 semitones down over 0.75 s (the vibrato
+    going on), cut after `seconds` of it"""
     def shape(t):
         position = np.clip((t - .5) / .75, 0, 1)
         return 64 + .2 * np.sin(2 * np.pi * 5.5 * t) - 7 * (.5 - .5 * np.cos(np.pi * position))
-    pitch = track([(.1, None), (1.25, shape), (.1, None)])
-    notes = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    return track([(.1, None), (.5 + seconds, shape), (.1, None)])
+
+
+def test_portamento_into_silence_is_a_glide_of_its_own():
+    # Cut while still falling: the fall is a glide note of its own
+    notes = singing.analyse(falling(.6), None, HOP, window_seconds=0).notes
     assert [note.glide for note in notes] == [False, True]
-    assert abs(notes[0].offset - .6) < .05 and abs(notes[0].midi - 64) < .03
-    assert abs(notes[0].vibrato.rate_hz - 5.5) < .2
+    # E4 ends where the fall leaves it by a quarter tone (the raised cosine
+    # at 1/14 of the way, 0.128 s into it)
+    assert abs(notes[0].offset - .728) < .05 and abs(notes[0].midi - 64) < .03
+    assert abs(notes[1].onset - notes[0].offset) < 1e-9
+    # 2.75 cycles of +-20 cents under 20-cent dither: within 0.3 Hz
+    assert abs(notes[0].vibrato.rate_hz - 5.5) < .3
     assert abs(notes[0].vibrato.extent_cents - 20) < 5
     # A short fall-off stays with its note
     short = track([(.1, None), (.6, lambda t: 64 - 2 * np.clip(t - .45, 0, None) / .15),
                    (.1, None)])
     assert len(singing.analyse(short, None, HOP).notes) == 1
+
+
+def test_portamento_that_lands_and_holds_is_the_attack_of_a_note():
+    # The whole fall, and A3 held 0.15 s after it: A3 is a note, reached by
+    # a transition of -700 cents that started where E4 was left
+    def shape(t):
+        position = np.clip((t - .5) / .75, 0, 1)
+        return 64 + .2 * np.sin(2 * np.pi * 5.5 * t) * (t < 1.25) - \
+            7 * (.5 - .5 * np.cos(np.pi * position))
+    pitch = track([(.1, None), (1.4, shape), (.1, None)])
+    notes = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert [round(note.midi) for note in notes] == [64, 57]
+    assert not notes[1].glide and notes[1].attack.kind == 'transition'
+    assert abs(notes[1].attack.cents + 700) < 25
+    # A3 starts where the fall arrives within a quarter tone of it: a little
+    # earlier than the bare fall's arrival, as the 20-cent vibrato riding
+    # on it reaches down first
+    assert arrival(.6, .75, 7) - .07 < notes[1].onset < arrival(.6, .75, 7) + .02
+    attack = notes[1].attack
+    assert abs(attack.start + attack.length - notes[1].onset) < .015
 
 
 def test_kpis_against_truth():
@@ -185,6 +218,34 @@ def test_picture(tmp_path):
     assert (tmp_path / 'take.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
 
+def test_picture_labels_never_overlap_on_a_long_take():
+    # 45 s of short notes with vibrato, close together: more labels than
+    # fit; those drawn overlap neither each other nor the legend
+    pytest.importorskip('matplotlib')
+    from torchcrepe.singing import labels, picture
+    rng = np.random.default_rng(0)
+    pieces = []
+    for _ in range(60):
+        pieces += [(.05, None), (.7, vibrato(rng.uniform(57, 64), 5.5, 40., rng.uniform(0, 6)))]
+    report = singing.analyse(track(pieces), None, HOP, window_seconds=0)
+    wanted = sum(note.vibrato is not None for note in report.notes)
+    assert wanted > 40
+    figure, kept = picture.draw(report)
+    renderer = figure.canvas.get_renderer()
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    frame = axes.get_window_extent(renderer)
+    boxes = [text.get_window_extent(renderer) for text in kept]
+    assert 10 < len(boxes) < wanted
+    legend = axes.get_legend().get_window_extent(renderer)
+    for index, box in enumerate(boxes):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 <= box.y1 <= frame.y1
+        assert not labels.Box(*box.extents).overlaps(labels.Box(*legend.extents))
+        for other in boxes[index + 1:]:
+            assert not labels.Box(*box.extents).overlaps(labels.Box(*other.extents))
+    assert figure.get_size_inches()[0] > picture.WIDTH
+
+
 ###############################################################################
 # Bad input
 ###############################################################################
@@ -233,7 +294,9 @@ def test_hop_must_match_the_duration():
     (dict(reference=[(1, .5, 60)]), r'reference\[0\]'),
     (dict(reference=[(0, 1)]), r'reference\[0\]'),
     (dict(voicing_threshold=2), 'voicing_threshold'),
-    (dict(window_seconds=-1), 'window_seconds')])
+    (dict(window_seconds=-1), 'window_seconds'),
+    (dict(loudness=np.ones(99)), 'loudness must have the shape'),
+    (dict(loudness=np.full(100, -np.inf)), 'loudness must be finite')])
 def test_bad_arguments(arguments, match):
     arguments = dict(dict(periodicity=None), **arguments)
     with pytest.raises(ValueError, match=match):

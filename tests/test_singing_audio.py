@@ -9,6 +9,8 @@ import pytest
 import torchcrepe
 from torchcrepe import singing
 
+from .signals import arrival
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
 import sung  # noqa: E402
@@ -44,8 +46,14 @@ def check(found, phrases, exact):
     assert all(error <= max(.1 * extent, 5) for error, extent in zip(found['extent'], truth))
     assert max(found['onset']) <= .03
     # On exact tracks the note's pitch is the sung pitch; from audio it is
-    # the tracker's own (CREPE misses some notes by up to ~4 cents)
-    assert max(found['detune' if exact else 'tracked']) <= 3
+    # the tracker's own (CREPE misses some notes by up to ~4 cents). From
+    # audio, the 0.2 s note before the portamento has 7 frames between its
+    # first and last 80 ms to take the tracked median over, and full reads
+    # its start 4 cents sharper than that middle: within 4 cents
+    if exact:
+        assert max(found['detune']) <= 3
+    else:
+        assert max(found['tracked']) <= 4
 
 
 @pytest.mark.parametrize('short', [True, False])
@@ -68,14 +76,23 @@ def test_bundled_example():
     pitch, periodicity = torchcrepe.predict(
         audio, sample_rate, model='small', fmax=1000., return_periodicity=True,
         decoder=torchcrepe.decode.weighted_viterbi)
-    notes = singing.analyse(pitch, periodicity, .01).notes
-    assert [note.name for note in notes] == ['G3', 'D4', 'E4', 'C4']
-    assert [note.glide for note in notes] == [False, False, False, True]
-    # G3 from silence, D4 from the middle of the glide up, E4 after a breath
+    loudness = torchcrepe.loudness.a_weighted(audio, sample_rate)
+    notes = singing.analyse(pitch, periodicity, .01, loudness=loudness).notes
+    # The portamento down to A3 slows onto it: its last 80 ms hold A3
+    # within 25 cents, a note reached by the fall (tiny reads a glide)
+    assert [note.name for note in notes] == ['G3', 'D4', 'E4', 'A3']
+    assert not any(note.glide for note in notes)
+    assert notes[3].attack.kind == 'transition' and abs(notes[3].attack.cents + 700) < 30
+    # G3 from silence, D4 where the glide up arrives within a quarter tone
+    # of it, E4 after a breath, A3 where the fall arrives (raised cosines
+    # in log frequency)
     segments = make_example.SEGMENTS
-    onsets = [segments[0][0], (segments[1][0] + segments[1][1]) / 2, segments[3][0]]
-    assert np.allclose([note.onset for note in notes[:3]], onsets, atol=.03)
-    assert abs(notes[3].onset - segments[4][0]) < .06
+
+    def arrives(segment):
+        start, end, low, high = segment[:4]
+        return arrival(start, end - start, 12 * np.log2(high / low))
+    onsets = [segments[0][0], arrives(segments[1]), segments[3][0], arrives(segments[4])]
+    assert np.allclose([note.onset for note in notes], onsets, atol=.03)
     assert notes[0].vibrato is None
     for note, segment in zip(notes[1:3], (segments[2], segments[3])):
         assert abs(note.vibrato.rate_hz - EXAMPLE_RATE) <= .2

@@ -132,10 +132,7 @@ def main(argv=None):
             outputs.embed_files(args.audio_files, jobs['outputs'], options,
                                 fail_fast=args.fail_fast, report=report)
         else:
-            options = pipeline.settings(
-                args.hop_length, args.fmin, args.fmax, args.model,
-                args.decoder, args.batch_size, jobs['device'], not args.no_pad,
-                args.precision, progress, args.backend)
+            options = pitch_settings(args, jobs['device'], progress)
             singing = None
             if jobs['singing']:
                 singing = singing_cli.reporter(args, jobs['plots'])
@@ -161,6 +158,15 @@ def main(argv=None):
               'failed: ' + ', '.join(map(str, failures)), file=sys.stderr)
         return 1
     return 1 if jobs['plot_skipped'] else 0
+
+
+def pitch_settings(args, device='cpu', progress=False):
+    """The pipeline.Settings of pitch tracking from checked arguments (what
+    the command line runs; benchmarks/singing_real.py runs the same)"""
+    return pipeline.settings(
+        args.hop_length, args.fmin, args.fmax, args.model, args.decoder,
+        args.batch_size, device, not args.no_pad, args.precision, progress,
+        args.backend)
 
 
 def plan(args):

@@ -5,14 +5,19 @@ and hop, from any capacity, decoder or backend, or from elsewhere:
 
     pitch, periodicity = torchcrepe.predict(audio, sr, model='small',
         decoder=torchcrepe.decode.weighted_viterbi, return_periodicity=True)
-    report = torchcrepe.singing.analyse(pitch, periodicity, hop_seconds=.01)
+    loudness = torchcrepe.loudness.a_weighted(audio, sr)  # optional
+    report = torchcrepe.singing.analyse(pitch, periodicity, hop_seconds=.01,
+                                        loudness=loudness)
     print(report.summary())
     report.save('take.json')
     torchcrepe.singing.picture.save('take.png', report)  # needs matplotlib
 
-Modules: track (checks, voicing, MIDI, trend), notes (the split rule),
-vibrato (rate, extent, regularity, stability), intonation (KPIs, reference
-melody, tuning estimate), report (analyse, JSON, summary), picture (the
+Modules: track (checks, voicing, MIDI, trend), cycles (regular swings of
+the pitch), levels (held pitches and transitions), articulation (new
+syllables from loudness dips and gaps), notes (where notes start and end,
+their attack), vibrato (the vibrato span, rate, extent, regularity;
+stability), intonation (KPIs, reference melody, tuning estimate), report
+(analyse, JSON, summary), labels (labels that never overlap), picture (the
 figure, matplotlib only there), cli (the command line's singing options).
 """
 from .notes import Note, note_name

@@ -3,7 +3,8 @@
     python -m torchcrepe --audio_files take.wav --model small \
         --singing_report take.json --plot take.png
 
-With --singing_report, each audio file's pitch is analysed by
+With --singing_report, each audio file's pitch (and its A-weighted
+loudness on the same frames, for new syllables) is analysed by
 singing.analyse and written as JSON; --plot then draws the singing report
 picture (singing.picture) instead of the spectrogram plot; a short summary
 per file is printed on stdout. When --decoder is not given, the singing
@@ -13,6 +14,7 @@ so that cents, drift and jitter are not the decoder's dither.
 import math
 
 from .. import files, framing
+from ..loudness import a_weighted
 from ..constants import SAMPLE_RATE
 from . import picture
 from .report import analyse
@@ -78,6 +80,31 @@ def tuning(text):
     return value
 
 
+def loudness_of(args, audio, sample_rate):
+    """A-weighted loudness (dB, torch.tensor [shape=(1, frames)]) of a
+    file on the frames of its pitch track"""
+    return a_weighted(audio, sample_rate, args.hop_length, not args.no_pad)
+
+
+def analysis(args, audio, sample_rate, pitch, periodicity, loudness=None):
+    """The singing Report of one file, as the command line makes it
+
+    Arguments
+        args (argparse.Namespace): checked by `plan`
+        audio (torch.tensor [shape=(channels, time)]), sample_rate (int, Hz)
+        pitch, periodicity (torch.tensor [shape=(1, frames)]): its track
+        loudness (torch.tensor [shape=(1, frames)] or None): loudness_of's,
+            computed when None
+    """
+    hop = framing.model_hop(sample_rate, args.hop_length)
+    start = framing.frame_times(1, hop, not args.no_pad)[0]
+    if loudness is None:
+        loudness = loudness_of(args, audio, sample_rate)
+    return analyse(pitch, periodicity, hop / SAMPLE_RATE, tuning=args.tuning,
+                   start=start, voicing_threshold=args.voicing_threshold,
+                   loudness=loudness)
+
+
 def reporter(args, plots=None):
     """The per-file step of the singing report, for outputs.predict_files'
     `also`: analyses a file's pitch track, writes its JSON (and picture)
@@ -90,10 +117,7 @@ def reporter(args, plots=None):
     plots = plots or [None] * len(args.singing_report)
 
     def write(index, audio, sample_rate, pitch, periodicity):
-        hop = framing.model_hop(sample_rate, args.hop_length)
-        start = framing.frame_times(1, hop, not args.no_pad)[0]
-        found = analyse(pitch, periodicity, hop / SAMPLE_RATE, tuning=args.tuning,
-                        start=start, voicing_threshold=args.voicing_threshold)
+        found = analysis(args, audio, sample_rate, pitch, periodicity)
         name = str(args.audio_files[index])
         # Both files appear together or not at all
         paths = [args.singing_report[index]] + ([plots[index]] if plots[index] else [])

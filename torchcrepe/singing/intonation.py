@@ -1,14 +1,15 @@
 """Intonation figures of a recording, and notes against a reference melody.
 
-Sustained notes (not glides, at least SUSTAINED seconds long) are the ones
-intonation is judged on:
+Sustained notes (not glides, held at least SUSTAINED seconds: their attack
+left out) are the ones intonation is judged on:
     cents_mean, cents_spread   mean and standard deviation of their cents
                                from the nearest semitone
     within_25, within_50       share of them within +-25 and +-50 cents
     drift_cents, jitter_cents  median over them of |drift| and of jitter
                                (see vibrato.py: vibrato is removed first)
-    vibrato_share              share of them with vibrato; vibrato_rate_hz
-                               and vibrato_extent_cents the medians
+    vibrato_share              share of them with vibrato; vibrato_rate_hz,
+                               vibrato_extent_cents and vibrato_delay (s
+                               from the onset to the vibrato) the medians
 Over the whole recording:
     voiced_share               voiced frames over all frames
     notes                      how many notes were found
@@ -33,8 +34,8 @@ SUSTAINED = .2
 
 
 def sustained(notes):
-    """Notes intonation is judged on: not glides, SUSTAINED s or longer"""
-    return [note for note in notes if not note.glide and note.duration >= SUSTAINED]
+    """Notes intonation is judged on: not glides, held SUSTAINED s or longer"""
+    return [note for note in notes if not note.glide and note.held_seconds >= SUSTAINED]
 
 
 def check_reference(reference):
@@ -106,6 +107,8 @@ def kpis(notes, voiced, reference=None):
         'vibrato_share': len(with_vibrato) / len(judged) if judged else None,
         'vibrato_rate_hz': _median([v.rate_hz for v in with_vibrato]),
         'vibrato_extent_cents': _median([v.extent_cents for v in with_vibrato]),
+        'vibrato_delay': _median([note.vibrato_delay for note in judged
+                                  if note.vibrato is not None]),
         'lowest': note_name(min(pitched)) if pitched else None,
         'highest': note_name(max(pitched)) if pitched else None,
         'lowest_midi': float(min(pitched)) if pitched else None,

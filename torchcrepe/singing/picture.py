@@ -1,17 +1,34 @@
 """The singing report as a picture: pitch on a note-name axis, note boxes
-coloured by intonation, vibrato written on its notes, the KPIs beside.
+coloured by intonation, each attack (scoop or transition) as a grey bar
+along the bottom of its note, each vibrato as a purple bar along the top
+of its note over the span it covers, with its rate and extent written
+above it, the KPIs beside.
 
-Needs matplotlib (the optional `plot` extra), imported only in save().
+Labels never overlap each other, a note box or the legend: they are
+placed after the layout is settled, from the sizes the renderer measures,
+by labels.place (above the vibrato, then higher, then below its note; a
+label with no free place is dropped, the longest vibratos placed first).
+The picture widens with the recording, up to MAX_WIDTH inches.
+
+Needs matplotlib (the optional `plot` extra), imported only in draw().
 """
 import numpy as np
 
 from .. import files
+from . import labels as labels_
 from .notes import note_name
 
 # Box colours by |cents| from the nearest semitone (or from the target)
 COLOURS = ((25, '#3aa655', 'within 25 cents'), (50, '#f0a030', '25-50 cents'),
            (np.inf, '#d64541', 'over 50 cents'))
 GLIDE_COLOUR = '#9a9a9a'
+VIBRATO_COLOUR = '#7b4fbf'
+ATTACK_COLOUR = '#555555'
+# Inches of the picture's width: 12, and one more per SECONDS_PER_INCH of
+# recording beyond 30 s, at most MAX_WIDTH
+WIDTH, SECONDS_PER_INCH, MAX_WIDTH = 12., 5., 24.
+# Pixels between a label and its vibrato, and its candidate rows above it
+GAP, ROWS = 3., 3
 
 
 def colour(cents):
@@ -40,16 +57,92 @@ def kpi_rows(report):
             ('jitter', number('jitter_cents', '{:.1f} c')),
             ('vibrato', number('vibrato_share', '{:.0%}')),
             ('vib. rate', number('vibrato_rate_hz', '{:.2f} Hz')),
-            ('vib. extent', number('vibrato_extent_cents', '{:.0f} c'))]
+            ('vib. extent', number('vibrato_extent_cents', '{:.0f} c')),
+            ('vib. delay', number('vibrato_delay', '{:.2f} s'))]
     if 'target_cents_abs' in kpis:
         rows.append(('off target', number('target_cents_abs', '{:.0f} c')))
     return rows
 
 
-def save(path, report, title=None):
-    """Draw a singing Report into a PNG at `path` (written atomically)
+def width(seconds):
+    """Inches of the picture of a recording `seconds` long"""
+    return float(np.clip(WIDTH + (seconds - 30) / SECONDS_PER_INCH, WIDTH, MAX_WIDTH))
 
-    Raises ValueError if matplotlib is not installed, before writing.
+
+def _draw_notes(axes, report, Rectangle):
+    """Note boxes, attack bars, vibrato bars and reference lines; returns
+    the note boxes (patches)"""
+    boxes = []
+    for note in report.notes:
+        cents = note.cents if note.target is None else 100 * (note.midi - note.target)
+        bottom = round(note.midi) - .5
+        boxes.append(axes.add_patch(Rectangle(
+            (note.onset, bottom), note.duration, 1,
+            facecolor=GLIDE_COLOUR if note.glide else colour(cents), alpha=.35,
+            edgecolor='none')))
+        if note.attack is not None:
+            axes.plot([note.attack.start, note.attack.start + note.attack.length],
+                      [bottom] * 2, color=ATTACK_COLOUR, linewidth=2.5,
+                      solid_capstyle='butt')
+        if note.vibrato is not None:
+            axes.plot([note.vibrato.start, note.vibrato.end], [bottom + 1] * 2,
+                      color=VIBRATO_COLOUR, linewidth=3, solid_capstyle='butt')
+        if note.target is not None:
+            axes.plot([note.onset, note.offset], [note.target] * 2, color='black',
+                      linewidth=1, linestyle=':')
+    return boxes
+
+
+def _axes_box(artist, renderer):
+    extent = artist.get_window_extent(renderer)
+    return labels_.Box(extent.x0, extent.y0, extent.x1, extent.y1)
+
+
+def _vibrato_labels(axes, report, renderer, boxes):
+    """Write each vibrato's rate and extent where it overlaps no other
+    label, no note box (`boxes`, patches) and not the legend; returns the
+    label Text artists kept"""
+    notes = sorted((note for note in report.notes if note.vibrato is not None),
+                   key=lambda note: note.vibrato.start - note.vibrato.end)
+    texts, wanted = [], []
+    to_pixels = axes.transData.transform
+    for note in notes:
+        found = note.vibrato
+        text = axes.text(0, 0, f'{found.rate_hz:.1f} Hz ±{found.extent_cents:.0f} c',
+                         ha='center', va='bottom', fontsize='small',
+                         color=VIBRATO_COLOUR, clip_on=True)
+        text.set_in_layout(False)
+        size = _axes_box(text, renderer)
+        label_width, height = size.right - size.left, size.top - size.bottom
+        x, top = to_pixels(((found.start + found.end) / 2,
+                            note.midi + found.extent_cents / 100))
+        _, box_top = to_pixels((0, round(note.midi) + .5))
+        _, box_bottom = to_pixels((0, round(note.midi) - .5))
+        above = max(top, box_top) + GAP
+        offsets = [(0, above - top + row * (height + GAP)) for row in range(ROWS)]
+        offsets.append((0, box_bottom - GAP - height - top))
+        texts.append(text)
+        wanted.append((x, top, label_width, height, offsets))
+    frame = _axes_box(axes.patch, renderer)
+    blocked = [_axes_box(box, renderer) for box in boxes]
+    if axes.get_legend():
+        blocked.append(_axes_box(axes.get_legend(), renderer))
+    kept = []
+    from_pixels = axes.transData.inverted().transform
+    for text, place in zip(texts, labels_.place(wanted, frame, blocked)):
+        if place is None:
+            text.remove()
+        else:
+            text.set_position(from_pixels(place))
+            kept.append(text)
+    return kept
+
+
+def draw(report, title=None):
+    """(figure, labels): the picture of a singing Report as a matplotlib
+    Figure (Agg canvas) and the vibrato label Text artists it kept
+
+    Raises ValueError if matplotlib is not installed.
     """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -60,24 +153,11 @@ def save(path, report, title=None):
                          "matplotlib (or pip install 'torchcrepe[plot]')") from None
     track = report.track
     times = track.times()
-    figure = Figure(figsize=(12, 5), dpi=100, layout='constrained')
-    FigureCanvasAgg(figure)
+    seconds = times[-1] - times[0] if len(times) else 0.
+    figure = Figure(figsize=(width(seconds), 5), dpi=100, layout='constrained')
+    canvas = FigureCanvasAgg(figure)
     axes, table = figure.subplots(1, 2, gridspec_kw={'width_ratios': [4, 1]})
-
-    for note in report.notes:
-        cents = note.cents if note.target is None else 100 * (note.midi - note.target)
-        axes.add_patch(Rectangle(
-            (note.onset, round(note.midi) - .5), note.duration, 1,
-            facecolor=GLIDE_COLOUR if note.glide else colour(cents), alpha=.35,
-            edgecolor='none'))
-        if note.vibrato is not None:
-            axes.text(note.onset + note.duration / 2,
-                      note.midi + note.vibrato.extent_cents / 100 + .6,
-                      f'{note.vibrato.rate_hz:.1f} Hz +-{note.vibrato.extent_cents:.0f} c',
-                      ha='center', va='bottom', fontsize='small')
-        if note.target is not None:
-            axes.plot([note.onset, note.offset], [note.target] * 2, color='black',
-                      linewidth=1, linestyle=':')
+    boxes = _draw_notes(axes, report, Rectangle)
     axes.plot(times, track.midi, color='#1f5fbf', linewidth=1.2)
 
     pitched = track.midi[np.isfinite(track.midi)]
@@ -91,9 +171,10 @@ def save(path, report, title=None):
     axes.grid(axis='y', alpha=.3)
     axes.set_xlabel('Time (s)')
     axes.set_ylabel(f'Note (A4 = {report.tuning_hz:.1f} Hz)')
-    axes.legend(handles=[Patch(color=value, alpha=.5, label=label)
-                         for _, value, label in COLOURS],
-                loc='lower right', fontsize='small')
+    handles = [Patch(color=value, alpha=.5, label=label) for _, value, label in COLOURS]
+    handles.append(Patch(color=VIBRATO_COLOUR, label='vibrato'))
+    handles.append(Patch(color=ATTACK_COLOUR, label='attack'))
+    axes.legend(handles=handles, loc='lower right', fontsize='small', ncols=2)
     axes.set_title(title or report.message or 'Singing report')
 
     table.axis('off')
@@ -102,5 +183,18 @@ def save(path, report, title=None):
         y = 1 - (index + .5) / len(rows)
         table.text(0, y, label, fontsize='medium', va='center')
         table.text(1, y, text, fontsize='medium', va='center', ha='right')
+    # The layout settles first; the labels then go where nothing is
+    canvas.draw()
+    figure.set_layout_engine('none')
+    kept = _vibrato_labels(axes, report, canvas.get_renderer(), boxes)
+    return figure, kept
+
+
+def save(path, report, title=None):
+    """Draw a singing Report into a PNG at `path` (written atomically)
+
+    Raises ValueError if matplotlib is not installed, before writing.
+    """
+    figure, _ = draw(report, title)
     with files.atomic_write(path) as file:
         figure.savefig(file, format='png')

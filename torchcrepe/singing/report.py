@@ -52,7 +52,7 @@ class Report:
 
 def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
             start=0., voicing_threshold=tracks.VOICING_THRESHOLD, duration=None,
-            window_seconds=vibrato.TRACKER_WINDOW):
+            window_seconds=vibrato.TRACKER_WINDOW, *, loudness=None):
     """Notes, vibrato and intonation figures of a pitch track
 
     Arguments
@@ -76,6 +76,12 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
         window_seconds (float)
             the pitch tracker's averaging window, by which vibrato extent is
             corrected (vibrato.py); 0 for a tracker that does not average
+        loudness (same shape as pitch, or None; keyword only)
+            dB per frame on the same frames, e.g.
+            torchcrepe.loudness.a_weighted(audio, sample_rate, hop_length):
+            a dip in it is a new syllable, a new note on the same pitch too
+            (articulation.py). Without it, an unvoiced gap of 30 ms or more
+            is; the command line always gives it
 
     Returns
         Report. An all-unvoiced or too short track gives a Report with no
@@ -88,11 +94,11 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
     vibrato.window_response(5., window_seconds)  # checks it
     track = tracks.prepare(pitch, periodicity, hop_seconds,
                            440. if estimate else tuning, start,
-                           voicing_threshold, duration)
+                           voicing_threshold, duration, loudness)
     if estimate:
-        tuning = intonation.estimate_tuning(notes_.segment(track))
+        tuning = intonation.estimate_tuning(notes_.segment(track, window_seconds))
         track = track._replace(midi=track.midi - 12 * np.log2(tuning / 440.))
-    found = vibrato.analyse(notes_.segment(track), track,
+    found = vibrato.analyse(notes_.segment(track, window_seconds), track,
                             window_seconds)
     message = None
     if not track.voiced.any():
@@ -118,7 +124,15 @@ def note_dict(note):
         'glide': note.glide,
         'drift_cents': _round(note.drift, 1),
         'jitter_cents': _round(note.jitter, 1),
-        'vibrato': None}
+        'vibrato': None,
+        'attack': None,
+        'vibrato_delay': _round(note.vibrato_delay, 4)}
+    if note.attack is not None:
+        result['attack'] = {
+            'start': _round(note.attack.start, 4),
+            'length': _round(note.attack.length, 4),
+            'cents': _round(note.attack.cents, 1),
+            'kind': note.attack.kind}
     if note.target is not None:
         result['target_midi'] = note.target
         result['target_cents'] = _round(100 * (note.midi - note.target), 1)
@@ -132,6 +146,8 @@ def note_dict(note):
             'extent_variation': _round(found.extent_variation, 3),
             'cycles': found.cycles,
             'fit': _round(found.fit, 3),
+            'start': _round(found.start, 4),
+            'end': _round(found.end, 4),
             'curve_start': _round(found.curve_start, 4),
             'curve_cents': [round(float(value), 1) for value in found.curve]}
     return result
@@ -162,7 +178,7 @@ def summary(report, name=None):
             lines.append(
                 f'vibrato: on {_percent(kpis["vibrato_share"])} of sustained notes, '
                 f'{kpis["vibrato_rate_hz"]:.1f} Hz, +-{kpis["vibrato_extent_cents"]:.0f} '
-                'cents (medians)')
+                f'cents, from {kpis["vibrato_delay"]:.2f} s after the onset (medians)')
         else:
             lines.append('vibrato: none')
     if 'target_cents_abs' in kpis and kpis['target_cents_abs'] is not None:

@@ -6,8 +6,9 @@ tracker gives: pitch (Hz per frame, NaN or 0 where unvoiced), periodicity
 turned into fractional MIDI numbers (69 = A4 at the tuning reference), on
 which one semitone is 1 and one cent 0.01.
 """
+import functools
 import math
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 from scipy import ndimage, signal
@@ -53,11 +54,14 @@ class Track(NamedTuple):
     voiced (numpy.ndarray [shape=(frames,)], bool): frames that are sung
     hop (float): seconds between frames
     start (float): time of frame 0 in seconds
+    loudness (numpy.ndarray [shape=(frames,)] or None): dB per frame (the
+        package's A-weighted loudness), or None: pitch alone
     """
     midi: np.ndarray
     voiced: np.ndarray
     hop: float
     start: float
+    loudness: Optional[np.ndarray] = None
 
     def times(self):
         """Centre of each frame in seconds: (frames,)"""
@@ -109,7 +113,7 @@ def check_hop(hop_seconds, frames=None, duration=None):
 
 
 def prepare(pitch, periodicity, hop_seconds, tuning=440., start=0.,
-            voicing_threshold=VOICING_THRESHOLD, duration=None):
+            voicing_threshold=VOICING_THRESHOLD, duration=None, loudness=None):
     """Check a pitch track and convert it to MIDI numbers
 
     Arguments
@@ -121,6 +125,8 @@ def prepare(pitch, periodicity, hop_seconds, tuning=440., start=0.,
         start (float): time of the first frame's centre in seconds
         voicing_threshold (float): periodicity below it is unvoiced
         duration (float or None): seconds of audio, to check the hop against
+        loudness (array like pitch, or None): dB per frame (finite; e.g.
+            torchcrepe.loudness.a_weighted on the same frames)
 
     Raises ValueError, naming the argument, before any analysis.
     """
@@ -143,9 +149,16 @@ def prepare(pitch, periodicity, hop_seconds, tuning=440., start=0.,
     tuning = check_tuning(tuning)
     if not isinstance(start, (int, float)) or not math.isfinite(start):
         raise ValueError(f'start must be a finite number of seconds; got {start!r}')
+    if loudness is not None:
+        loudness = as_array(loudness, 'loudness')
+        if loudness.shape != pitch.shape:
+            raise ValueError(f'loudness must have the shape of pitch '
+                             f'{pitch.shape}; got {loudness.shape}')
+        if not np.isfinite(loudness).all():
+            raise ValueError('loudness must be finite (dB per frame)')
     midi = np.full(len(pitch), np.nan)
     midi[voiced] = convert.frequency_to_midi(pitch[voiced], tuning)
-    return Track(midi, voiced, hop, float(start))
+    return Track(midi, voiced, hop, float(start), loudness)
 
 
 def check_tuning(tuning):
@@ -196,13 +209,20 @@ def trend(midi, hop, cutoff=TREND_CUTOFF):
     Returns (frames,) MIDI. Edges are extended by even reflection so that a
     note's first and last frames are not pulled towards zero.
     """
-    nyquist = .5 / hop
-    sections = signal.butter(TREND_ORDER, min(cutoff / nyquist, .99), output='sos')
+    sections = low_pass(TREND_ORDER, min(cutoff / (.5 / hop), .99))
     padding = min(len(midi) - 1, int(round(.5 / hop)))
     if padding < 1:
         return midi.copy()
     padded = np.pad(midi, padding, mode='reflect')
     return signal.sosfiltfilt(sections, padded, padlen=0)[padding:-padding]
+
+
+@functools.lru_cache(maxsize=64)
+def low_pass(order, cutoff):
+    """Second-order sections of a Butterworth low-pass (cutoff as a share
+    of the Nyquist frequency), designed once per setting: a module-level
+    cache of a few small arrays, keyed by (order, cutoff)"""
+    return signal.butter(order, cutoff, output='sos')
 
 
 def fast_trend(midi, hop):

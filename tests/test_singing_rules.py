@@ -1,0 +1,194 @@
+"""The conventions of torchcrepe.singing, one rule at a time, on constructed
+pitch and loudness tracks (no network): where notes start and end
+(notes.py, levels.py, articulation.py), what a vibrato is (vibrato.py,
+cycles.py), and the label rule of the picture (labels.py)"""
+import json
+
+import numpy as np
+import pytest
+
+from torchcrepe import singing
+from torchcrepe.singing import labels, notes as notes_
+
+HOP = .01
+
+
+def hz(midi):
+    return 440. * 2 ** ((np.asarray(midi) - 69) / 12)
+
+
+def curve(pieces, seed=0, noise=.02):
+    """(pitch Hz, NaN silent) from (seconds, midi function of local time or
+    None) pieces, with `noise` semitones of Gaussian jitter"""
+    rng = np.random.default_rng(seed)
+    midi = np.concatenate([
+        np.full(int(round(seconds / HOP)), np.nan) if shape is None else
+        shape(np.arange(int(round(seconds / HOP))) * HOP) for seconds, shape in pieces])
+    return hz(midi + rng.normal(0, noise, len(midi)))
+
+
+def steady(midi):
+    return lambda t: midi + 0 * t
+
+
+def slide(start, end, seconds, hold_before, hold_after):
+    """start held, a raised-cosine slide of `seconds` to end, end held"""
+    def shape(t):
+        position = np.clip((t - hold_before) / seconds, 0, 1)
+        return start + (end - start) * (.5 - .5 * np.cos(np.pi * position))
+    return hold_before + seconds + hold_after, shape
+
+
+def test_legato_slide_starts_the_note_where_it_arrives_and_is_the_attack():
+    # 60 held 0.4 s, a 150 ms slide up 4 semitones, 64 held 0.4 s
+    pitch = curve([(.1, None), slide(60, 64, .15, .4, .4), (.1, None)])
+    first, second = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert round(first.midi) == 60 and round(second.midi) == 64
+    # Where the slide arrives within a quarter tone of 64, 7/8 of the way
+    # (the raised cosine), not where 60 starts to move
+    arrived = .5 + .15 - np.arccos(1 - 2 / 8) / np.pi * .15
+    assert abs(second.onset - arrived) < .015
+    assert abs(first.offset - second.onset) < 1e-9
+    attack = second.attack
+    assert attack.kind == 'transition' and abs(attack.cents - 400) < 10
+    # It leaves 60 and reaches 64 by a quarter tone: the raised cosine at
+    # 1/8 and 7/8 of the way, 35 ms after its start and before its end
+    leave = np.arccos(1 - 2 / 8) / np.pi * .15
+    assert abs(attack.start - (.5 + leave)) < .015
+    assert abs(attack.start + attack.length - (.65 - leave)) < .015
+    # The slide is in neither note's pitch
+    assert abs(100 * (second.midi - 64)) < 3 and abs(100 * (first.midi - 60)) < 3
+    held = np.flatnonzero(second.held) + second.first
+    assert held[0] * HOP > .65 - leave - .015
+    saved = singing.report.note_dict(second)['attack']
+    assert saved['kind'] == 'transition' and abs(saved['cents'] - attack.cents) < .1
+    assert abs(saved['start'] - attack.start) < 1e-3 and abs(saved['length'] - attack.length) < 1e-3
+
+
+def test_scoop_from_silence_starts_the_note_where_the_voice_starts():
+    # The voice starts 3 semitones low and slides up for 120 ms
+    pitch = curve([(.2, None), slide(59, 62, .12, 0., .5), (.2, None)])
+    (note,) = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert abs(note.onset - .2) < .01
+    assert note.attack.kind == 'scoop' and abs(note.attack.start - note.onset) < 1e-9
+    assert abs(note.attack.cents - 300) < 15 and .07 < note.attack.length < .12
+    # The scoop is not in the note's pitch, intonation or stability
+    assert abs(100 * (note.midi - 62)) < 3 and abs(note.drift) < 10
+    assert note.vibrato is None
+
+
+def dipped(depth, at=.6, width=.06, seconds=1.2):
+    """Loudness (dB) of a held vowel at -30 dB with a dip of `depth` dB
+    `width` s wide (a raised cosine) centred at `at` s"""
+    time = np.arange(int(round(seconds / HOP))) * HOP
+    position = np.clip((time - at) / width + .5, 0, 1)
+    return -30 - depth * (.5 - .5 * np.cos(2 * np.pi * position))
+
+
+def test_a_new_syllable_on_the_same_pitch_is_a_new_note():
+    pitch = curve([(.2, None), (.8, steady(62.1)), (.2, None)])
+    loudness = dipped(12.)
+    found = singing.analyse(pitch, None, HOP, loudness=loudness).notes
+    assert len(found) == 2 and all(round(note.midi) == 62 for note in found)
+    # Cut at the loudness minimum, back to back
+    assert abs(found[1].onset - .6) < .01 and abs(found[0].offset - found[1].onset) < 1e-9
+    assert found[1].attack is None
+    # A wobble of the loudness that is no new attack, and pitch alone
+    assert len(singing.analyse(pitch, None, HOP, loudness=dipped(4.)).notes) == 1
+    assert len(singing.analyse(pitch, None, HOP).notes) == 1
+
+
+def test_an_unvoiced_consonant_starts_a_new_note():
+    # 40 ms without voice between two syllables on the same pitch
+    pitch = curve([(.2, None), (.4, steady(62.)), (.04, None), (.36, steady(62.)),
+                   (.2, None)])
+    loudness = np.where(np.isnan(pitch), -60., -30.)
+    for arguments in (dict(loudness=loudness), {}):
+        found = singing.analyse(pitch, None, HOP, window_seconds=0, **arguments).notes
+        assert len(found) == 2
+        assert abs(found[0].offset - .6) < .011 and abs(found[1].onset - .64) < .011
+    # The tracker's voicing leads a voice that starts: the onset is later
+    # by a fifth of its window
+    lead = singing.analyse(pitch, None, HOP).notes[1].onset - found[1].onset
+    assert abs(lead - notes_.LEAD_SHARE * singing.vibrato.TRACKER_WINDOW) < 1e-9
+    # A 30 ms dropout of the tracker in a held vowel stays one note
+    short = curve([(.2, None), (.4, steady(62.)), (.03, None), (.37, steady(62.)),
+                   (.2, None)])
+    assert len(singing.analyse(short, None, HOP).notes) == 1
+
+
+@pytest.mark.parametrize('seconds', [.08, .1])
+def test_a_short_note_with_its_own_pitch_survives(seconds):
+    # An ascending run: 60 for 0.4 s, 62 for `seconds`, 64 for 0.4 s, each
+    # reached by a 30 ms slide
+    def shape(t):
+        midi = np.full(len(t), 60.)
+        for edge in (.4, .43 + seconds):
+            midi += 2 * (.5 - .5 * np.cos(np.pi * np.clip((t - edge) / .03, 0, 1)))
+        return midi
+    pitch = curve([(.2, None), (.86 + seconds, shape), (.2, None)])
+    found = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert [round(note.midi) for note in found] == [60, 62, 64]
+    assert abs(found[1].duration - seconds - .03) < .02
+    assert abs(100 * (found[1].midi - 62)) < 5
+
+
+def test_a_one_cycle_wobble_is_no_vibrato():
+    # One cycle of +-60 cents at 5 Hz in a held note: no vibrato, but its
+    # jitter and drift say the note is unsteady
+    def shape(t):
+        inside = (t >= .4) & (t < .6)
+        return 62 + .6 * np.sin(2 * np.pi * 5 * (t - .4)) * inside
+    pitch = curve([(.2, None), (1., shape), (.2, None)])
+    steady_note = singing.analyse(curve([(.2, None), (1., steady(62.)), (.2, None)]),
+                                  None, HOP, window_seconds=0).notes[0]
+    (note,) = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert note.vibrato is None and note.jitter > 2 * steady_note.jitter
+
+
+def test_delayed_vibrato_is_a_span_inside_the_note(tmp_path):
+    # Held straight for 0.5 s, then 5.5 Hz vibrato of +-50 cents for 1 s
+    def shape(t):
+        return 62.1 + .5 * np.sin(2 * np.pi * 5.5 * (t - .5)) * (t >= .5)
+    pitch = curve([(.2, None), (1.5, shape), (.2, None)])
+    report = singing.analyse(pitch, None, HOP, window_seconds=0)
+    (note,) = report.notes
+    found = note.vibrato
+    assert abs(found.rate_hz - 5.5) < .2 and abs(found.extent_cents - 50) < 5
+    assert abs(found.start - .7) < .1 and abs(found.end - 1.7) < .1
+    assert found.cycles >= 4 and found.regularity > .8
+    assert abs(note.vibrato_delay - .5) < .1
+    assert abs(report.kpis['vibrato_delay'] - note.vibrato_delay) < 1e-9
+    assert abs(100 * (note.midi - 62.1)) < 3
+    report.save(tmp_path / 'take.json')
+    saved = json.loads((tmp_path / 'take.json').read_text())['notes'][0]
+    assert abs(saved['vibrato']['start'] - found.start) < 1e-3
+    assert abs(saved['vibrato_delay'] - note.vibrato_delay) < 1e-3
+    assert saved['attack'] is None and 'after the onset' in report.summary()
+
+
+def test_vibrato_across_a_whole_note_starts_at_its_onset():
+    pitch = curve([(.2, None), (1., lambda t: 62 + .5 * np.sin(2 * np.pi * 6 * t)),
+                   (.2, None)])
+    (note,) = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert note.vibrato_delay < .06 and note.offset - note.vibrato.end < .06
+
+
+###############################################################################
+# Labels that never overlap
+###############################################################################
+
+
+def test_labels_never_overlap_and_drop_what_does_not_fit():
+    frame = labels.Box(0, 0, 100, 40)
+    offsets = [(0, 0), (0, 12)]
+    wanted = [(20, 5, 30, 10, offsets), (30, 5, 30, 10, offsets),
+              (25, 5, 30, 10, offsets), (90, 5, 30, 10, offsets)]
+    placed = labels.place(wanted, frame, margin=0)
+    assert placed[0] == (20, 5) and placed[1] == (30, 17)
+    # No room left for the third; the fourth would leave the frame
+    assert placed[2] is None and placed[3] is None
+    boxes = [labels.box(x, y, 30, 10) for x, y in filter(None, placed)]
+    assert not boxes[0].overlaps(boxes[1])
+    assert labels.place([(50, 5, 10, 10, offsets)], frame,
+                        blocked=[labels.Box(40, 0, 60, 30)]) == [None]
