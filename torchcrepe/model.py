@@ -245,6 +245,16 @@ class FoldedCrepe(torch.nn.Module):
     around a 65-tap kernel whose first tap is zero, so that no padded copy
     or slice of the map is ever made.
 
+    The classifier runs as a 1x1 convolution over the flattened features
+    rather than a matrix product: oneDNN's convolution gives each frame
+    the same sums whatever the batch holds (from two frames up) and
+    however many threads run, while the matrix product's blocking, and so
+    its rounding, changes with both (with the number of rows for every
+    capacity; with the thread count for medium, large and full). This is
+    what lets a live tracker run two frames and a worker run one thread
+    and still give `predict`'s numbers bit for bit. A call with one frame
+    takes another kernel: `infer` never makes one (network.FEWEST_FRAMES).
+
     Arguments
         network (Crepe): the weights to fold, in evaluation mode
         dtype (torch.dtype): float32, bfloat16 or float16
@@ -267,7 +277,8 @@ class FoldedCrepe(torch.nn.Module):
                     f'{name}{i}', value.to(device=device, dtype=dtype))
             self.paddings.append(padding)
         self.register_buffer('classifier_weight', network.classifier.weight
-                             .detach().to(dtype=dtype, copy=True))
+                             .detach()[:, :, None, None].to(dtype=dtype, copy=True)
+                             .contiguous(memory_format=torch.channels_last))
         self.register_buffer('classifier_bias', network.classifier.bias
                              .detach().to(dtype=dtype, copy=True))
 
@@ -302,10 +313,38 @@ class FoldedCrepe(torch.nn.Module):
             if embed and i == 5:
                 return x.contiguous()
 
-        # (batch, C6, 4, 1) -> Keras' position-major flattening
-        x = x[..., 0].transpose(1, 2).reshape(batch, self.in_features)
-        return torch.sigmoid(F.linear(
-            x, self.classifier_weight, self.classifier_bias))
+        # (batch, C6, 4, 1) -> Keras' position-major flattening, as the
+        # channels of a 1x1 map
+        x = x[..., 0].transpose(1, 2).reshape(batch, self.in_features, 1, 1)
+        x = F.conv2d(x.contiguous(memory_format=torch.channels_last),
+                     self.classifier_weight, self.classifier_bias)
+        return rowwise_sigmoid(x.reshape(batch, PITCH_BINS))
+
+
+# Rows per sigmoid call in rowwise_sigmoid: 16 rows of 360 bins are a
+# whole number of vectors of every CPU kernel width (4 to 32 floats) and
+# fewer elements than torch splits across threads (32768)
+SIGMOID_ROWS = 16
+
+
+def rowwise_sigmoid(logits):
+    """torch.sigmoid of (batch, 360) logits, each row's values independent
+    of the batch and of the thread count
+
+    torch's vectorised sigmoid rounds differently in the scalar tail of a
+    call and at the edges of the chunks it hands to threads, and where
+    those fall depends on the tensor's size. Here every call has exactly
+    SIGMOID_ROWS rows (the last group zero-padded), so every value takes
+    the vector path.
+    """
+    batch = logits.size(0)
+    groups = -(-batch // SIGMOID_ROWS)
+    padded = F.pad(logits, (0, 0, 0, groups * SIGMOID_ROWS - batch))
+    out = torch.empty_like(padded)
+    for start in range(0, groups * SIGMOID_ROWS, SIGMOID_ROWS):
+        torch.sigmoid(padded[start:start + SIGMOID_ROWS],
+                      out=out[start:start + SIGMOID_ROWS])
+    return out[:batch]
 
 
 def _folded_block(network, index):
