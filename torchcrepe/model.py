@@ -246,14 +246,16 @@ class FoldedCrepe(torch.nn.Module):
     or slice of the map is ever made.
 
     The classifier runs as a 1x1 convolution over the flattened features
-    rather than a matrix product: oneDNN's convolution gives each frame
-    the same sums whatever the batch holds (from two frames up) and
-    however many threads run, while the matrix product's blocking, and so
-    its rounding, changes with both (with the number of rows for every
-    capacity; with the thread count for medium, large and full). This is
-    what lets a live tracker run two frames and a worker run one thread
-    and still give `predict`'s numbers bit for bit. A call with one frame
-    takes another kernel: `infer` never makes one (network.FEWEST_FRAMES).
+    rather than a matrix product, on a whole number of SIGMOID_ROWS rows
+    (zero rows pad the batch): the matrix product's blocking, and so its
+    rounding, changes with the number of rows and the thread count, and
+    oneDNN's convolution with fewer than 16 rows on one thread takes
+    another kernel. So a frame gets the same bits in any call of 16 frames
+    or more on any thread count (every block `infer` runs), and in float32
+    on one thread in any call of two frames or more: what lets a worker run
+    one thread and a live tracker run two frames (network.FEWEST_FRAMES)
+    and still give `predict`'s numbers. A call with one frame takes
+    another convolution kernel; on several threads a small call may too.
 
     Arguments
         network (Crepe): the weights to fold, in evaluation mode
@@ -315,10 +317,12 @@ class FoldedCrepe(torch.nn.Module):
 
         # (batch, C6, 4, 1) -> Keras' position-major flattening, as the
         # channels of a 1x1 map
-        x = x[..., 0].transpose(1, 2).reshape(batch, self.in_features, 1, 1)
+        x = x[..., 0].transpose(1, 2).reshape(batch, self.in_features)
+        rows = -(-batch // SIGMOID_ROWS) * SIGMOID_ROWS
+        x = F.pad(x, (0, 0, 0, rows - batch))[..., None, None]
         x = F.conv2d(x.contiguous(memory_format=torch.channels_last),
                      self.classifier_weight, self.classifier_bias)
-        return rowwise_sigmoid(x.reshape(batch, PITCH_BINS))
+        return rowwise_sigmoid(x.reshape(rows, PITCH_BINS))[:batch]
 
 
 # Rows per sigmoid call in rowwise_sigmoid: 16 rows of 360 bins are a

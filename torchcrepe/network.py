@@ -28,10 +28,10 @@ BLOCK_SIZE = {'cpu': 32, 'cuda': 512}
 # shorter than a block costs a whole block.
 CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 32}
 
-# The fewest frames a folded CPU call may have and still give every frame
-# the numbers it gets in a full block: oneDNN computes a one-frame
-# convolution with another kernel (model.FoldedCrepe). A caller with fewer
-# ready frames (a live tracker) pads to this many.
+# The fewest frames a folded float32 CPU call on one thread may have and
+# still give every frame the numbers it gets in a full block: oneDNN
+# computes a one-frame convolution with another kernel (model.FoldedCrepe).
+# A caller with fewer ready frames (a live tracker) pads to this many.
 FEWEST_FRAMES = 2
 
 # Frames per onnxruntime call (backend='onnx', CPU only)
