@@ -107,7 +107,7 @@ class _Worker:
     def __init__(self, context, job, threads):
         here, there = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(there, job, threads, os.getpid()),
+            target=_serve, args=(there, job, threads, os.getpid(), time.time()),
             daemon=True, name='torchcrepe-worker')
         self.process.start()
         there.close()
@@ -116,7 +116,10 @@ class _Worker:
 
     def send(self, number, files):
         self.chunks.append(number)
-        self.connection.send((number, files))
+        try:
+            self.connection.send((number, files))
+        except OSError:  # it died: the chunk goes back with its others
+            pass
 
     def received(self):
         """(number, records, profile) of each chunk the worker has sent back"""
@@ -248,10 +251,10 @@ def _death(exitcode):
 ###############################################################################
 
 
-def _serve(connection, job, threads, parent):
+def _serve(connection, job, threads, parent, spawned):
     """A worker's life: chunks from `connection` until None or EOF, each
-    answered with (number, records, profile)"""
-    started = time.perf_counter()
+    answered with (number, records, profile); `spawned`: time.time() when
+    the parent started it (its imports count as start-up)"""
     _follow(parent)
     # Ctrl-C reaches the whole process group: the parent stops its
     # workers; SIGTERM unwinds, so that staged files are removed
@@ -261,7 +264,7 @@ def _serve(connection, job, threads, parent):
     torch.set_num_threads(threads)
     profile = Profile()
     _load(job)
-    profile.seconds['starting'] += time.perf_counter() - started
+    profile.seconds['starting'] += max(0., time.time() - spawned)
     while True:
         with profile.timed('idle'):
             try:
