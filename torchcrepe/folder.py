@@ -5,7 +5,10 @@
 
 Python: `predict_from_folder_to_folder(audio_dir, output_dir, ...)`.
 Outputs mirror the input tree; existing outputs are skipped (resume);
-failures go to OUT/failures.jsonl; see torchcrepe.dataset for the parts.
+failures go to OUT/failures.jsonl. --jobs N: N worker processes (default
+one per core), each doing whole files (read, resample, network, decode,
+write) with cores // N torch threads; 0: all in this process. See
+torchcrepe.dataset for the parts.
 """
 import os
 import sys
