@@ -124,8 +124,9 @@ def network_only(model, jobs, frames):
     processes = [context.Process(target=_infer, args=(
         model, pool.threads_per_worker(jobs), share, ready, go, done))
         for share in shares]
-    for process in processes:
-        process.start()
+    with pool.thread_environment(pool.threads_per_worker(jobs)):
+        for process in processes:
+            process.start()
     for _ in processes:
         ready.get()
     startup = time.perf_counter() - started

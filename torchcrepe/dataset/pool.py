@@ -17,6 +17,7 @@ worker. A worker whose parent dies stops too (Linux: at once; elsewhere
 within WATCH_INTERVAL seconds).
 """
 import collections
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -45,6 +46,12 @@ POLL_INTERVAL = .5
 # Seconds between a worker's checks that its parent lives (where the
 # system cannot signal it)
 WATCH_INTERVAL = 1.
+
+# Thread pools a library sizes at import (OpenMP, BLAS, numba), before a
+# worker can call torch.set_num_threads: set in its environment, so that
+# `jobs` workers do not each start a pool as wide as the machine
+THREAD_VARIABLES = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS',
+                    'OPENBLAS_NUM_THREADS', 'NUMBA_NUM_THREADS')
 
 
 def default_jobs():
@@ -109,7 +116,8 @@ class _Worker:
         self.process = context.Process(
             target=_serve, args=(there, job, threads, os.getpid(), time.time()),
             daemon=True, name='torchcrepe-worker')
-        self.process.start()
+        with thread_environment(threads):
+            self.process.start()
         there.close()
         self.connection = here
         self.chunks = collections.deque()  # chunk numbers, oldest first
@@ -234,6 +242,23 @@ class Pool:
             for number in lost[1:]:
                 retry.append((number, sent.pop(number)))
         return self._start()
+
+
+@contextlib.contextmanager
+def thread_environment(threads):
+    """os.environ with THREAD_VARIABLES set to `threads`, for a child
+    process started in the block to inherit"""
+    variables = dict.fromkeys(THREAD_VARIABLES, str(threads))
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _death(exitcode):
