@@ -11,5 +11,13 @@ from . import export
 from . import filter
 from . import load
 from . import loudness
-from . import singing
 from . import threshold
+
+
+def __getattr__(name):
+    # torchcrepe.singing is imported on first use: it needs scipy.signal
+    # (about 55 MB), which folder mode's worker processes never use
+    if name == 'singing':
+        import importlib
+        return importlib.import_module('.singing', __name__)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -13,11 +13,17 @@ import warnings
 from . import checks, decode, files, folder, outputs, pipeline, plot
 from .constants import MAX_FMAX, PRECISIONS, VOICING_THRESHOLD
 from .model import CAPACITIES
-from .singing import cli as singing_cli
 from .utils import command_line
 
 
 PROGRAM = 'python -m torchcrepe'
+
+
+def _singing_cli():
+    """torchcrepe.singing.cli, imported when used: folder mode's worker
+    processes import this module (spawn) and never need it"""
+    from .singing import cli
+    return cli
 
 
 def parser():
@@ -91,7 +97,7 @@ def parser():
         help='stop at the first file that cannot be processed')
     parser.add_argument(
         '--quiet', action='store_true', help='no progress bars')
-    singing_cli.add_arguments(parser)
+    _singing_cli().add_arguments(parser)
     folder.add_arguments(parser, inputs)
     return parser
 
@@ -135,7 +141,7 @@ def main(argv=None):
             options = pitch_settings(args, jobs['device'], progress)
             singing = None
             if jobs['singing']:
-                singing = singing_cli.reporter(args, jobs['plots'])
+                singing = _singing_cli().reporter(args, jobs['plots'])
             outputs.predict_files(
                 args.audio_files, jobs['outputs'], jobs['periodicity'],
                 options, None if jobs['singing'] else jobs['plots'],
@@ -179,7 +185,7 @@ def plan(args):
         return None
     folder.check_unused(args)
     count = len(args.audio_files)
-    singing = singing_cli.plan(args)
+    singing = _singing_cli().plan(args)
     if args.output_harmonicity_files is not None:
         warnings.warn('--output_harmonicity_files is deprecated; use '
                       '--output_periodicity_files', DeprecationWarning)

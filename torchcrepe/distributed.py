@@ -29,8 +29,9 @@ import socket
 
 import torch
 
-from .dataset import base, local, outputs, reading
+from .dataset import base, chunk, reading
 from .dataset.listing import Item
+from .dataset.profile import Profile
 from .dataset.tracking import Tracker
 from .utils import require
 
@@ -40,8 +41,7 @@ from .utils import require
 MAX_RESTARTS = 3
 MAX_TASK_RETRIES = 3
 
-# Files per call to an actor, and calls in flight per actor
-CHUNK = 8
+# Calls (of chunk.SIZE files) in flight per actor
 IN_FLIGHT = 2
 
 # Seconds to wait for a named cluster's port before calling it unreachable
@@ -170,11 +170,13 @@ class FolderWorker:
         self.job = job
 
     def process(self, items):
-        """outputs.Record for each item, after writing its output"""
-        return list(local.records(items, self.job, 0))
+        """(outputs.Record for each item, after writing its output; the
+        chunk's profile.Profile)"""
+        profile = Profile()
+        return chunk.process(items, self.job, profile), profile
 
 
-def records(pending, job, address=None, actors=None):
+def records(pending, job, address=None, actors=None, profile=None):
     """folder mode's engine on Ray: yields one Record per item, in order
 
     Arguments
@@ -198,13 +200,12 @@ def records(pending, job, address=None, actors=None):
     pool = [worker.remote(job) for _ in range(count)]
     try:
         flight = collections.deque()
-        chunks = _chunks(pending, CHUNK)
-        for index, chunk in enumerate(chunks):
-            flight.append(pool[index % count].process.remote(chunk))
+        for index, files in enumerate(chunk.chunks(pending)):
+            flight.append(pool[index % count].process.remote(files))
             if len(flight) >= IN_FLIGHT * count:
-                yield from ray.get(flight.popleft())
+                yield from _collected(ray.get(flight.popleft()), profile)
         while flight:
-            yield from ray.get(flight.popleft())
+            yield from _collected(ray.get(flight.popleft()), profile)
     finally:
         for actor in pool:
             ray.kill(actor)
@@ -212,12 +213,7 @@ def records(pending, job, address=None, actors=None):
             ray.shutdown()
 
 
-def _chunks(items, size):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _collected(result, profile):
+    records, spent = result
+    profile.add(spent)
+    return records

@@ -5,14 +5,17 @@
 
 Python: `predict_from_folder_to_folder(audio_dir, output_dir, ...)`.
 Outputs mirror the input tree; existing outputs are skipped (resume);
-failures go to OUT/failures.jsonl; see torchcrepe.dataset for the parts.
+failures go to OUT/failures.jsonl. --jobs N: N worker processes (default
+one per core), each doing whole files (read, resample, network, decode,
+write) with cores // N torch threads; 0: all in this process. See
+torchcrepe.dataset for the parts.
 """
 import os
 import sys
 
 from . import distributed
 from .constants import MAX_FMAX
-from .dataset import base, driver, listing, local, outputs, reading
+from .dataset import base, driver, listing, outputs, pool
 from .utils import choice
 
 
@@ -49,8 +52,11 @@ def predict_from_folder_to_folder(audio_dir=None,
             relative path with its extension replaced by `format`'s
         format (str): 'npz' (default), 'npy', 'csv', 'json' or 'pt' (see
             dataset.outputs); every format holds time, pitch, periodicity
-        jobs (int or None): reader processes; None for one per core; 0
-            reads in this process (no worker processes)
+        jobs (int or None): worker processes, each reading, tracking and
+            writing whole chunks of files with cores // jobs torch threads;
+            None for one per core; 0 for none (all in this process, with
+            torch's threads as they are). With engine='ray': the actors
+            (None: one per CPU of the cluster)
         overwrite (bool): recompute files whose output exists
         engine (str): 'local', or 'ray' (pip install 'torchcrepe[ray]')
         audio_list (str or None): a text file of audio paths, one a line,
@@ -75,13 +81,13 @@ def predict_from_folder_to_folder(audio_dir=None,
              decoder=decoder, batch_size=batch_size, device=device, pad=pad,
              precision=precision, backend=backend))
     if engine == 'ray':
-        def engine_(pending):
-            return distributed.records(pending, job, address, jobs)
+        def engine_(pending, profile):
+            return distributed.records(pending, job, address, jobs, profile)
     else:
-        jobs = reading.default_jobs() if jobs is None else jobs
+        jobs = pool.default_jobs() if jobs is None else jobs
 
-        def engine_(pending):
-            return local.records(pending, job, jobs)
+        def engine_(pending, profile):
+            return pool.records(pending, job, jobs, profile)
     return driver.run(items, job, engine_, progress, total)
 
 
@@ -195,8 +201,10 @@ def add_arguments(parser, inputs):
                        help='output format (default: npz: time, pitch, '
                             'periodicity, settings)')
     group.add_argument('--jobs', type=int, metavar='N',
-                       help='reader processes; 0 reads in the main process '
-                            '(default: one per core)')
+                       help='worker processes, each doing whole files (read, '
+                            'network, decode, write) with cores/N threads; 0 '
+                            'works in the main process (default: one per '
+                            'core); with --engine ray: the actors')
     group.add_argument('--overwrite', action='store_true',
                        help='recompute files whose output exists')
     group.add_argument('--engine', default=FOLDER_DEFAULTS['engine'],

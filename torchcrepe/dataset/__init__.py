@@ -1,4 +1,6 @@
 """Folder mode's parts, bottom to top: base (the rest of torchcrepe),
-listing, reading (worker processes), tracking (cross-file batching),
-outputs, local (the local engine), driver (one run: skip, log, summarise).
-torchcrepe.folder and torchcrepe.distributed build on them."""
+listing, profile (seconds per stage), reading (one file to 16 kHz),
+tracking (cross-file batching), outputs, chunk (a chunk of files, start to
+end), pool (the local engine: worker processes doing whole chunks), driver
+(one run: skip, log, summarise). torchcrepe.folder and
+torchcrepe.distributed build on them."""

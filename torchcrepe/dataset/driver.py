@@ -1,7 +1,8 @@
 """One folder run, whatever the engine: skip, process, log, summarise.
 
-The engine is a function from an iterator of Items (those still to do) to
-an iterator of outputs.Record, one per item, failures in listing order.
+The engine is a function of an iterator of Items (those still to do) and
+a profile.Profile (to which it adds its seconds per stage) that returns an
+iterator of outputs.Record, one per item, in listing order.
 """
 import os
 import time
@@ -9,6 +10,7 @@ import time
 import tqdm
 
 from . import base, outputs
+from .profile import Profile
 
 
 FAILURES = 'failures.jsonl'
@@ -25,7 +27,8 @@ def run(items, job, engine, progress=False, total=None):
     empty when nothing failed, and an interrupted run leaves the previous
     one in place.
     """
-    summary = outputs.Summary(failures_file=os.path.join(job.output_dir, FAILURES))
+    summary = outputs.Summary(failures_file=os.path.join(job.output_dir, FAILURES),
+                              profile=Profile())
     started = time.perf_counter()
     bar = tqdm.tqdm(total=total, desc='torchcrepe', unit='file',
                     dynamic_ncols=True, disable=not progress)
@@ -43,7 +46,7 @@ def run(items, job, engine, progress=False, total=None):
 
     with bar, base.staged([summary.failures_file]) as (target,):
         with open(target, 'w', encoding='utf-8') as failures:
-            for record in engine(pending()):
+            for record in engine(pending(), summary.profile):
                 if record.error is None:
                     summary.succeeded += 1
                     summary.audio_seconds += record.seconds

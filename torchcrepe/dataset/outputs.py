@@ -126,13 +126,15 @@ def failure_line(record):
 
 @dataclasses.dataclass
 class Summary:
-    """How a folder run went; `audio_seconds` counts the processed files"""
+    """How a folder run went; `audio_seconds` counts the processed files;
+    `profile` (profile.Profile): seconds per stage, summed over workers"""
     succeeded: int = 0
     skipped: int = 0
     failed: int = 0
     audio_seconds: float = 0.
     seconds: float = 0.
     failures_file: str = None
+    profile: object = None
 
     def __str__(self):
         text = (f'{self.succeeded} succeeded, {self.skipped} skipped (output '

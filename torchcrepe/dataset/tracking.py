@@ -22,6 +22,7 @@ import torch
 
 from . import base
 from .listing import seed_from
+from .profile import Profile
 
 
 @dataclasses.dataclass
@@ -55,14 +56,17 @@ class Tracker:
 
     Arguments
         options (Settings): from base.settings (decoder one of DECODERS)
+        profile (Profile or None): framing, network and decoding seconds
+            are added to it
 
     `add(prepared)` returns the files finished by the network calls it
     triggered (a list of Tracked); `finish()` runs the last, partial block
     and returns the rest.
     """
 
-    def __init__(self, options):
+    def __init__(self, options, profile=None):
         self.options = options
+        self.profile = Profile() if profile is None else profile
         self.block = base.block_size(options.device, options.model,
                                      options.backend)
         self.step = -(-(options.batch_size or base.DEFAULT_BATCH_SIZE)
@@ -85,8 +89,9 @@ class Tracker:
             batch = [stop - start, []]
             state.batches.append(batch)
             state.cut_all = stop == total
-            frames = base.frames(audio, prepared.hop, options.pad, start, stop,
-                                 options.device)
+            with self.profile.timed('framing'):
+                frames = base.frames(audio, prepared.hop, options.pad, start,
+                                     stop, options.device)
             self.waiting.append((state, batch, frames))
             self.waiting_rows += stop - start
             # Bounded: at most one step of frames plus one file's batch
@@ -112,18 +117,20 @@ class Tracker:
             taken += count
         self.waiting_rows -= rows
         options = self.options
-        with torch.no_grad():
+        self.profile.frames += rows
+        with self.profile.timed('network'), torch.no_grad():
             outputs = base.infer(
                 torch.cat(pieces) if len(pieces) > 1 else pieces[0],
                 options.model, options.device, precision=options.precision,
                 backend=options.backend)
         offset = 0
-        for state, batch, count in owners:
-            batch[1].append(outputs[offset:offset + count])
-            batch[0] -= count
-            offset += count
-            self._decode_ready(state)
-        return self._finished()
+        with self.profile.timed('decoding'):
+            for state, batch, count in owners:
+                batch[1].append(outputs[offset:offset + count])
+                batch[0] -= count
+                offset += count
+                self._decode_ready(state)
+            return self._finished()
 
     def _decode_ready(self, state):
         """Feed the stream every leading batch whose frames are all back"""
