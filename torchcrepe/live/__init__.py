@@ -247,5 +247,5 @@ def checked_max_delay(value, argument='max_delay'):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) \
             or not math.isfinite(value) or value <= 0:
         raise ParameterError(f'{argument} must be a positive number of seconds '
-                             f'or None; got {value!r}')
+                             f'(or None: no bound); got {value!r}')
     return float(value)
