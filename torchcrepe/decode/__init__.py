@@ -344,7 +344,7 @@ class Stream:
         self.live = live
         self.path = None
         if decoder in NORMALISATION:
-            self.path = ViterbiPath(device, NORMALISATION[decoder], forcing=live)
+            self.path = ViterbiPath(device, NORMALISATION[decoder], eager=live)
         if live and generator is None:
             generator = torch.Generator().set_state(torch.get_rng_state())
         self.generator = generator

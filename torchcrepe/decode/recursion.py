@@ -75,35 +75,36 @@ class ViterbiPath:
     the whole sequence, whatever the chunks. Memory holds only the
     undecided frames, which in practice is tens of frames behind the newest.
 
-    With `forcing`, `force(count)` also decides the oldest frames before
-    the paths meet (a live tracker's bound on delay): by the best path so
-    far, and the later frames then continue from the forced bin.
+    `force(count)` decides the oldest frames before the paths meet (a
+    live tracker's bound on delay) by the best path so far: fixed-lag
+    decoding. The recursion itself is not changed by it, so the frames
+    decided later are the offline path's wherever that path is reached,
+    and a forced frame can disagree with the frames after it.
 
     Arguments
         device: where the recursion runs
         normalisation: the transition's, one of banded.NORMALISATIONS
-        forcing (bool): keep what `force` needs (the held frames' log
-            probabilities)
+        eager (bool): look for decided frames at every update (a live
+            tracker, which wants each frame as soon as it is decided)
+            rather than each time the held frames have doubled; the path
+            is the same
     """
 
-    def __init__(self, device='cpu', normalisation='interior', forcing=False):
+    def __init__(self, device='cpu', normalisation='interior', eager=False):
         check_normalisation(normalisation)
+        self.eager = eager
         self.device = torch.device(device)
         self.value = None  # (360,) float64 log score of the newest frame
         self.pointers = []  # per undecided frame (but the first): (n, 360)
         self.undecided = 0  # frames held in self.pointers (+1 first frame)
         self.checked = 0  # frames held when convergence was last checked
-        # Whether the first held frame was already returned (forced): its
-        # bin is then fixed and every held path starts from it
-        self.anchored = False
-        self.forcing = forcing
-        self.logs = []  # with forcing: per pointer row, (n, 360) log probabilities
+        self.forced = 0  # held frames, from the oldest, already returned by force
         self.kernel = kernel_for(self.device, normalisation)
 
     @property
     def pending(self):
         """Frames fed but not yet returned"""
-        return self.undecided - self.anchored
+        return self.undecided - self.forced
 
     def update(self, logits):
         """Feed (360, n) logits; returns the newly decided bins (int64)"""
@@ -117,13 +118,12 @@ class ViterbiPath:
         if len(log_probabilities_):
             self.pointers.append(
                 self.kernel.forward(log_probabilities_, self.value))
-            if self.forcing:
-                self.logs.append(log_probabilities_)
             self.undecided += len(log_probabilities_)
 
         # Tracing back costs up to 360 lookups per held frame, so look
         # again only once the held frames have doubled
-        if self.undecided >= 2 * max(self.checked, 16):
+        if self.undecided >= 2 * max(self.checked, 16) or \
+                (self.eager and self.undecided > 1):
             self.checked = self.undecided
             return self._emit_converged()
         return self._empty()
@@ -133,41 +133,21 @@ class ViterbiPath:
         if self.value is None:
             return self._empty()
         last = self.kernel.best(self.value)
-        path = self.kernel.trace(self._stacked(), last)[int(self.anchored):]
+        path = self.kernel.trace(self._stacked(), last)[self.forced:]
         self.value, self.pointers, self.undecided, self.checked = None, [], 0, 0
-        self.anchored, self.logs = False, []
+        self.forced = 0
         return path
 
     def force(self, count):
         """Decide the oldest `count` frames not yet returned (at most
         `pending`) by the best path to the newest frame; returns their
-        bins (int64). The frames after them are decoded from here on as
-        paths through the last forced bin."""
-        if not self.forcing:
-            raise RuntimeError('ViterbiPath(forcing=True) is needed to force')
+        bins (int64)"""
         count = min(count, self.pending)
         if count <= 0:
             return self._empty()
-        pointers = self._stacked()
-        path = self.kernel.trace(pointers, self.kernel.best(self.value))
-        first = int(self.anchored)
-        anchor = first + count - 1  # the last forced frame, held from now on
-        state = int(path[anchor])
-
-        # Start again from the anchor alone: every later score is a path
-        # through its bin, so later decisions continue the forced ones
-        logs = torch.cat(self.logs) if self.logs else None
-        self.value.fill_(-math.inf)
-        self.value[state] = 0.
-        self.pointers, self.logs = [], []
-        if logs is not None and anchor < len(logs):
-            rest = logs[anchor:]
-            self.pointers = [self.kernel.forward(rest, self.value)]
-            self.logs = [rest]
-        self.undecided -= anchor
-        self.checked = self.undecided
-        self.anchored = True
-        return path[first:anchor + 1]
+        path = self.kernel.trace(self._stacked(), self.kernel.best(self.value))
+        self.forced += count
+        return path[self.forced - count:self.forced]
 
     def _emit_converged(self):
         pointers = self._stacked()
@@ -175,21 +155,17 @@ class ViterbiPath:
         if found is None:
             return self._empty()
         frame, state = found
-        if frame == 0:
-            return self._empty()
 
         # Frames 0..frame of the held ones are decided; frame becomes the
         # new first held frame, whose pointers are no longer needed
         path = self.kernel.trace(pointers[:frame], state)
         self.pointers = [pointers[frame:]] if frame < len(pointers) else []
-        if self.forcing:
-            logs = torch.cat(self.logs)
-            self.logs = [logs[frame:]] if frame < len(logs) else []
         self.undecided -= frame
         self.checked = self.undecided
-        first = int(self.anchored)
-        self.anchored = False
-        return path[first:-1]
+        # Frames force returned already are not returned again
+        skip = min(self.forced, frame)
+        self.forced -= skip
+        return path[skip:-1]
 
     def _stacked(self):
         if len(self.pointers) > 1:
