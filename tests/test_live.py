@@ -79,7 +79,7 @@ def cents(a, b):
 
 @pytest.mark.parametrize('decoder', DECODERS)
 def test_equals_predict_at_16khz_for_any_pushes(decoder):
-    audio = singing()
+    audio = singing(.3)
     pitch, periodicity = offline(audio, 16000, decoder=decoder)
     for size in (7, 441, 4096, 'random'):
         time_, pitch_, periodicity_ = joined(streamed(audio, 16000, size, decoder=decoder)[0])
@@ -100,7 +100,7 @@ def test_equals_predict_one_sample_at_a_time(decoder):
 
 @pytest.mark.parametrize('sample_rate', [22050, 44100, 48000])
 def test_equals_predict_at_other_rates(sample_rate):
-    audio = singing(.4, sample_rate)
+    audio = singing(.3, sample_rate)
     for decoder, size in zip(DECODERS, (441, 'random', 1000, 'random')):
         pitch, periodicity = offline(audio, sample_rate, decoder=decoder)
         time_, pitch_, periodicity_ = joined(
