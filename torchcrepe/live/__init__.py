@@ -83,6 +83,14 @@ class Tracker:
     lookahead at rates other than 16 kHz; Viterbi decoders: until the
     path is decided, at most max_delay plus one push (plus lookahead)
     when max_delay is set.
+
+    Cost: each push runs the network on the frames it completed, two at
+    least (one is padded to two), on the CPU; on CUDA, with
+    backend='onnx' or in reduced precision every call is a whole block
+    (network.block_size), since only the CPU float32 network is known
+    to give a frame the same bits in calls of any size. The dither is
+    drawn on the CPU, so on CUDA argmax/viterbi pitch keeps predict's
+    bins but not its CUDA dither draws.
     """
 
     def __init__(self, sample_rate, hop_length=None, fmin=50., fmax=MAX_FMAX,
