@@ -2,6 +2,7 @@
 
     python benchmarks/live.py [--models tiny full] [--decoders viterbi ...]
         [--max_delays 0.05 0.1 0.2] [--seconds 8] [--threads 2]
+        [--inputs synthetic vocadito_1_first16s.wav]
 
 For each input (a recording-like synthetic voice, and ../shared/singing/
 when present), capacity and decoder (Viterbi ones also with each
@@ -86,12 +87,16 @@ def main():
     parser.add_argument('--max_delays', nargs='+', type=float, default=[.05, .1, .2])
     parser.add_argument('--seconds', type=float, default=8.)
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--inputs', nargs='+',
+                        help='only these inputs (synthetic, or file names)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f'torch threads: {args.threads}; 10 ms pushes')
     print('| input | model | decoder | max_delay | RTF | delay median / p95 / max (ms) | off > 10 cents |')
     print('|---|---|---|--:|--:|--:|--:|')
     for name, (audio, rate) in inputs(args.seconds):
+        if args.inputs and name not in args.inputs:
+            continue
         for model in args.models:
             for decoder in args.decoders:
                 torch.manual_seed(0)

@@ -218,8 +218,16 @@ def local_average_cents(weights, bins, transform=None):
         cents = torch.empty(weights.size(0), weights.size(2), dtype=torch.float64)
         values = weights.detach().contiguous().numpy()
         centres = bins.to('cpu', torch.int64).contiguous().numpy()
+        loops = compiled()
         for item in range(len(values)):
-            compiled().local_average(values[item], centres[item], kind, cents[item].numpy())
+            count = values.shape[2]
+            if count <= loops.STRETCH:
+                # One stretch: no threads to start (and none left spinning
+                # beside the next push's network, live); the same sums
+                loops.local_average_range(values[item], centres[item], kind, 0, count,
+                                          cents[item].numpy())
+            else:
+                loops.local_average(values[item], centres[item], kind, cents[item].numpy())
         return cents
     return _torch_local_average(weights, bins, transform)
 

@@ -127,9 +127,12 @@ class Tracker:
     def warm(self):
         """Load the network and compile the decoder now, so that the first
         push costs what the others do; changes nothing else"""
-        frames = torch.zeros(network.FEWEST_FRAMES, WINDOW_SIZE)
-        frames[:, ::2] = 1.
-        probabilities = self._network(frames).T.contiguous()
+        # Calls of a few sizes, a few times: the first calls of a size
+        # set up kernels and memory that later calls reuse
+        frames = torch.randn(WARM_FRAMES[-1], WINDOW_SIZE,
+                             generator=torch.Generator().manual_seed(0))
+        for count in WARM_FRAMES:
+            probabilities = self._network(frames[:count]).T.contiguous()
         stream = decode.Stream(self.options.decoder, self.options.device,
                                live=True, generator=torch.Generator())
         stream.update(probabilities)
@@ -224,6 +227,11 @@ class Tracker:
         self.returned += count
         return Frames(time, pitch.detach().cpu().float().numpy(),
                       confidence.detach().cpu().float().numpy())
+
+
+# Frames per network call in `warm`, in order: mostly the 1-2 frames of a
+# push every hop, then the few of a late push
+WARM_FRAMES = (1, 2, 1, 2, 3, 4, 1, 2, 8, 1, 2)
 
 
 def checked_samples(samples, argument='samples'):
