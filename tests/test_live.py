@@ -147,6 +147,26 @@ def test_nothing_pushed_gives_nothing():
         tracker.push(np.zeros(10, np.float32))
 
 
+@pytest.mark.parametrize('capacity', ['tiny', 'medium'])
+def test_small_network_calls_give_the_block_bits_on_any_thread_count(capacity):
+    """What each push runs (network.infer.ready) gives a frame the bits of
+    predict's whole blocks, whatever torch's thread count"""
+    audio = torch.from_numpy(singing(.4))[None]
+    frames = torchcrepe.core.frames(audio, HOP, True, 0, 40)
+    threads = torch.get_num_threads()
+    with torch.no_grad():
+        whole = torchcrepe.infer(frames, capacity)
+    try:
+        for count in (1, 2, 3):
+            torch.set_num_threads(count)
+            for size in (1, 2, 3, 4, 17):
+                ready = torchcrepe.infer.ready(frames[:size], capacity)
+                assert torch.equal(ready, whole[:size]), (count, size)
+                assert torch.get_num_threads() == count
+    finally:
+        torch.set_num_threads(threads)
+
+
 ###############################################################################
 # Delay
 ###############################################################################

