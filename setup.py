@@ -28,6 +28,8 @@ setup(
         'benchmark': ['mir_eval', 'matplotlib'],
         # torchcrepe.distributed and folder mode's --engine ray
         'ray': ['ray[data]'],
+        # python -m torchcrepe --live mic: the default microphone
+        'live': ['sounddevice'],
         # the test suite: everything above plus pytest and build
         'test': ['pytest', 'build', 'h5py', 'soundfile', 'matplotlib',
                  'onnx', 'onnxscript', 'onnxruntime', 'coremltools',

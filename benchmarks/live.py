@@ -14,8 +14,8 @@ time between the frame's centre and the end of the push that returned it
 (median, 95th percentile, maximum, in ms). Agreement: the share of frames
 whose pitch and periodicity are bit for bit predict's (the same seed for
 both), the largest pitch difference in cents and in periodicity. Cost: the
-real-time factor, wall seconds spent in push/finish per second of audio,
-with torch's default threads.
+real-time factor, wall seconds spent in push/finish per second of audio
+(after Tracker.warm), with torch's default threads.
 
 Part 2, on the real singing of `--singing` (44.1 kHz, so the streaming
 resampler runs too): the default Viterbi decoder without and with
@@ -60,6 +60,8 @@ def live(audio, sample_rate, model, decoder, push, max_delay=None):
     torch.manual_seed(SEED)
     tracker = torchcrepe.live.Tracker(sample_rate, model=model, decoder=decoder,
                                       max_delay=max_delay)
+    # Load the network and compile the decoders before the clock runs
+    tracker.warm()
     times, pitches, periodicities, delays = [], [], [], []
     compute = 0.
     for start in range(0, len(audio), push):

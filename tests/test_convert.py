@@ -48,3 +48,30 @@ def test_bins_to_frequency_dithers_within_a_bin():
     centre = 20 * 100 + 1997.3794084376191
     assert ((cents - centre).abs() <= 20.01).all()
     assert (cents - centre).std() > 5
+
+
+def test_dither_piece_by_piece_equals_whole():
+    """Frame i takes draws 2i and 2i + 1: a live tracker dithering its
+    frames as they come gets the bits of dithering the whole track"""
+    cents = torch.linspace(2000, 7000, 301)
+    torch.manual_seed(4)
+    whole = convert.dither(cents)
+    generator = torch.Generator().manual_seed(4)
+    pieces = [convert.dither(cents[start:stop], generator=generator)
+              for start, stop in ((0, 1), (1, 8), (8, 200), (200, 201), (201, 301))]
+    assert torch.equal(torch.cat(pieces), whole)
+    # The first frames' noise does not depend on how many frames follow
+    torch.manual_seed(4)
+    assert torch.equal(convert.dither(cents[:5]), whole[:5])
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_cents_to_frequency_is_the_same_anywhere_in_the_tensor(dtype):
+    torch.manual_seed(0)
+    cents = (torch.rand(40000) * 8000).to(dtype)
+    whole = convert.cents_to_frequency(cents)
+    for start, length in ((0, 1), (5, 3), (17, 33), (1000, 999), (3, 39000)):
+        piece = cents[start:start + length]
+        assert torch.equal(convert.cents_to_frequency(piece), whole[start:start + length])
+    assert torch.allclose(whole, 10 * 2 ** (cents / 1200), rtol=1e-6)
+    assert convert.cents_to_frequency(cents.reshape(200, 200)).shape == (200, 200)

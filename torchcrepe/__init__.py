@@ -9,6 +9,7 @@ from .utils import ParameterError
 from . import convert
 from . import export
 from . import filter
+from . import live
 from . import load
 from . import loudness
 from . import threshold

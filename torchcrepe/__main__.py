@@ -13,6 +13,7 @@ import warnings
 from . import checks, decode, files, folder, outputs, pipeline, plot
 from .constants import MAX_FMAX, PRECISIONS, VOICING_THRESHOLD
 from .model import CAPACITIES
+from .live import cli as live_cli
 from .utils import command_line
 
 
@@ -99,6 +100,7 @@ def parser():
         '--quiet', action='store_true', help='no progress bars')
     _singing_cli().add_arguments(parser)
     folder.add_arguments(parser, inputs)
+    live_cli.add_arguments(parser, inputs)
     return parser
 
 
@@ -118,6 +120,8 @@ def make_parent_directory(file):
 def main(argv=None):
     """Run the command line; returns the exit status"""
     args, jobs = command_line(parser(), plan, argv)
+    if args.live is not None:
+        return live_cli.run(args, jobs)
     if jobs is None:
         return folder.run(args, PROGRAM)
 
@@ -181,6 +185,11 @@ def plan(args):
     Raises ValueError naming the argument and what is allowed. Folder mode
     (--audio_dir/--audio_list) is checked by folder.run: returns None.
     """
+    if args.live is not None:
+        folder.check_unused(args)
+        checks.hop_length(args.hop_length, '--hop_length')
+        return live_cli.plan(args)
+    live_cli.check_unused(args)
     if args.audio_files is None:
         return None
     folder.check_unused(args)

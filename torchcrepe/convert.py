@@ -15,11 +15,12 @@ from .constants import CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS
 ###############################################################################
 
 
-def bins_to_cents(bins):
+def bins_to_cents(bins, *, generator=None):
     """Pitch bins -> cents, with triangular dither of +-20 cents
 
     Arguments
         bins (torch.tensor [any shape]), integer or float bin indices
+        generator (torch.Generator or None): the dither's (see `dither`)
 
     Returns
         cents (torch.tensor [same shape]), floating point
@@ -27,12 +28,12 @@ def bins_to_cents(bins):
     cents = CENTS_PER_BIN * bins + CENTS_OFFSET
 
     # Trade the 20-cent quantisation of the bins for unbiased noise
-    return dither(cents)
+    return dither(cents, generator=generator)
 
 
-def bins_to_frequency(bins):
+def bins_to_frequency(bins, *, generator=None):
     """Pitch bins -> frequency in Hz, with dither (see bins_to_cents)"""
-    return cents_to_frequency(bins_to_cents(bins))
+    return cents_to_frequency(bins_to_cents(bins, generator=generator))
 
 
 def cents_to_bins(cents, quantize_fn=torch.floor):
@@ -42,8 +43,35 @@ def cents_to_bins(cents, quantize_fn=torch.floor):
 
 
 def cents_to_frequency(cents):
-    """Cents -> frequency in Hz"""
-    return 10 * 2 ** (cents / 1200)
+    """Cents -> frequency in Hz: 10 * 2 ** (cents / 1200)
+
+    Every element's bits are the same wherever it stands in the tensor:
+    torch computes a power with vector instructions but the last few
+    elements of a call (and of each thread's share) with scalar code,
+    whose results can differ in the last bit. So the values go through in
+    pieces padded to whole vectors, each small enough for one thread; a
+    live tracker's frame then gets the Hz the whole recording gives it.
+    """
+    if not isinstance(cents, torch.Tensor) or cents.dim() == 0 \
+            or cents.requires_grad or cents.device.type != 'cpu':
+        return 10 * 2 ** (cents / 1200)
+    flat = cents.reshape(-1)
+    pieces = []
+    for start in range(0, flat.numel(), POWER_PIECE):
+        piece = flat[start:start + POWER_PIECE]
+        count = piece.numel()
+        padded = torch.nn.functional.pad(piece, (0, -count % POWER_VECTOR))
+        pieces.append((10 * 2 ** (padded / 1200))[:count])
+    if not pieces:
+        return 10 * 2 ** (cents / 1200)
+    return torch.cat(pieces).reshape(cents.shape)
+
+
+# Elements per piece of cents_to_frequency: a multiple of any vector
+# width (POWER_VECTOR), below torch's grain for splitting work over
+# threads (32768), so each piece runs whole vectors on one thread
+POWER_VECTOR = 64
+POWER_PIECE = 16384
 
 
 def frequency_to_bins(frequency, quantize_fn=torch.floor):
@@ -82,16 +110,21 @@ def frequency_to_midi(frequency, tuning=440.):
 ###############################################################################
 
 
-def dither(cents):
+def dither(cents, *, generator=None):
     """Add triangular noise on [-20, 20] cents (peak at 0) to `cents`
 
-    The noise comes from torch's generator on the tensor's device, so
-    `torch.manual_seed` makes it reproducible.
+    The noise comes from `generator`, by default torch's generator on the
+    tensor's device, so `torch.manual_seed` makes it reproducible. Element
+    i (in memory order) takes draws 2i and 2i + 1, so the noise of a frame
+    does not depend on how many frames come after it: dithering a track
+    piece by piece from one generator gives the bits of dithering it
+    whole (what a live tracker relies on).
     """
     dtype = cents.dtype if cents.is_floating_point() else torch.get_default_dtype()
     # The sum of two independent uniforms on [0, 1) is triangular on [0, 2)
-    uniform = torch.rand((2,) + tuple(cents.shape), dtype=dtype, device=cents.device)
-    return cents + CENTS_PER_BIN * (uniform[0] + uniform[1] - 1)
+    uniform = torch.rand(tuple(cents.shape) + (2,), dtype=dtype, device=cents.device,
+                         generator=generator)
+    return cents + CENTS_PER_BIN * (uniform[..., 0] + uniform[..., 1] - 1)
 
 
 def bin_range(fmin, fmax):

@@ -129,19 +129,47 @@ def save_track(kind, path, pitch, periodicity, times, voiced, metadata,
         save_tensor(pitch if kind == 'pitch' else periodicity, path, target)
 
 
-def _columns(pitch, periodicity, voiced):
-    frequency = pitch.detach().cpu().double().numpy().reshape(-1)
-    return (np.where(voiced, frequency, np.nan),
-            periodicity.detach().cpu().double().numpy().reshape(-1))
+def _columns(pitch, periodicity, voiced_):
+    frequency = _float64(pitch)
+    return np.where(voiced_, frequency, np.nan), _float64(periodicity)
 
 
-def _write_csv(target, pitch, periodicity, times, voiced):
-    frequency, periodicity = _columns(pitch, periodicity, voiced)
+def _float64(values):
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=np.float64).reshape(-1)
+
+
+# The first line of a .csv pitch track (and of the live command line's output)
+CSV_HEADER = 'time,frequency,periodicity\n'
+
+
+def voiced(periodicity, threshold):
+    """Which frames .csv/.json outputs show voiced: periodicity at or
+    above the voicing threshold; (frames,) bool numpy array"""
+    if isinstance(periodicity, torch.Tensor):
+        periodicity = periodicity.detach().cpu().numpy()
+    return np.asarray(periodicity).reshape(-1) >= threshold
+
+
+def csv_rows(times, pitch, periodicity, voiced_):
+    """The .csv lines of frames (each ending in a newline): time in
+    seconds, pitch in Hz (empty where not `voiced_`), periodicity
+
+    Arguments
+        times (numpy.ndarray [shape=(frames,)])
+        pitch, periodicity (torch.tensor or numpy.ndarray, frames values)
+        voiced_ (numpy.ndarray [shape=(frames,)], bool)
+    """
+    frequency, periodicity = _columns(pitch, periodicity, voiced_)
+    return ''.join(f"{time:.6f},{'' if np.isnan(hz) else f'{hz:.4f}'},{confidence:.6f}\n"
+                   for time, hz, confidence in zip(times, frequency, periodicity))
+
+
+def _write_csv(target, pitch, periodicity, times, voiced_):
     with open(target, 'w', **_text_options('w')) as file:
-        file.write('time,frequency,periodicity\n')
-        for time, hz, confidence in zip(times, frequency, periodicity):
-            hz = '' if np.isnan(hz) else f'{hz:.4f}'
-            file.write(f'{time:.6f},{hz},{confidence:.6f}\n')
+        file.write(CSV_HEADER)
+        file.write(csv_rows(times, pitch, periodicity, voiced_))
 
 
 def _write_json(target, pitch, periodicity, times, voiced, metadata):

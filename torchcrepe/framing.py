@@ -44,16 +44,22 @@ def model_hop(sample_rate, hop_length=None):
     return hop_length
 
 
-def at_model_rate(audio, sample_rate, hop_length=None):
-    """(audio (1, time') at 16 kHz, hop in 16 kHz samples)
-
-    Raises ParameterError when the hop is under one sample once resampled.
-    """
+def checked_hop(sample_rate, hop_length=None):
+    """model_hop, refused (ParameterError) when under one sample"""
     hop = model_hop(sample_rate, hop_length)
     if hop < 1:
         raise ParameterError(
             f'hop_length must be at least one sample at {SAMPLE_RATE} Hz once '
             f'resampled; got {hop_length} at {sample_rate} Hz')
+    return hop
+
+
+def at_model_rate(audio, sample_rate, hop_length=None):
+    """(audio (1, time') at 16 kHz, hop in 16 kHz samples)
+
+    Raises ParameterError when the hop is under one sample once resampled.
+    """
+    hop = checked_hop(sample_rate, hop_length)
     if sample_rate != SAMPLE_RATE:
         audio = resample(audio, sample_rate)
     return audio, hop
@@ -66,10 +72,11 @@ def frame_count(samples, hop_length, pad):
     return 1 + (samples - WINDOW_SIZE) // hop_length
 
 
-def frame_times(count, hop_length, pad):
-    """Centre of each frame in seconds: (count,) float64 numpy array"""
+def frame_times(count, hop_length, pad, start=0):
+    """Centre of each frame in seconds: (count,) float64 numpy array, of
+    frames start .. start + count - 1"""
     offset = 0 if pad else WINDOW_SIZE // 2
-    return (np.arange(count) * hop_length + offset) / SAMPLE_RATE
+    return (np.arange(start, start + count) * hop_length + offset) / SAMPLE_RATE
 
 
 def frames(audio, hop_length, pad, start, stop, device='cpu'):

@@ -255,7 +255,8 @@ class FoldedCrepe(torch.nn.Module):
     on one thread in any call of two frames or more: what lets a worker run
     one thread and a live tracker run two frames (network.FEWEST_FRAMES)
     and still give `predict`'s numbers. A call with one frame takes
-    another convolution kernel; on several threads a small call may too.
+    another convolution kernel; on several threads a small call may too
+    (network.Inference.ready runs small calls on one thread).
 
     Arguments
         network (Crepe): the weights to fold, in evaluation mode

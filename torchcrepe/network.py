@@ -64,7 +64,7 @@ def block_table():
     return '\n'.join(lines)
 
 
-def in_blocks(frames, size, run):
+def in_blocks(frames, size, run, fewest=None):
     """`run` on consecutive blocks of exactly `size` frames
 
     Arguments
@@ -72,6 +72,9 @@ def in_blocks(frames, size, run):
         size (int): frames per call; the last block is zero-padded and the
             padding's outputs dropped
         run (callable): (size, 1024) -> (size, ...)
+        fewest (int or None): pad the last block only up to this many
+            frames instead of `size` (where calls of any size from
+            `fewest` up give the same numbers: FEWEST_FRAMES)
 
     Returns
         (torch.tensor [shape=(N, ...)]), the outputs in order
@@ -80,10 +83,20 @@ def in_blocks(frames, size, run):
     for start in range(0, max(frames.size(0), 1), size):
         block = frames[start:start + size]
         count = block.size(0)
-        if count < size:
-            block = torch.nn.functional.pad(block, (0, 0, 0, size - count))
+        wanted = size if fewest is None else max(count, fewest)
+        if count < wanted:
+            block = torch.nn.functional.pad(block, (0, 0, 0, wanted - count))
         outputs.append(run(block)[:count])
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+def exact_below_block(device, precision, backend):
+    """Whether calls of FEWEST_FRAMES or more frames, not only whole
+    blocks, give every frame its numbers: the folded float32 network on
+    the CPU (model.FoldedCrepe); elsewhere kernels may change with the
+    call's size, so calls there stay whole blocks"""
+    return backend == 'torch' and torch.device(device).type == 'cpu' \
+        and precision in (None, 'float32')
 
 
 class Inference:
@@ -199,6 +212,42 @@ class Inference:
 
     def __call__(self, frames, model='full', device='cpu', embed=False, *,
                  precision=None, backend='torch'):
+        return self.run(frames, model, device, embed, precision=precision,
+                        backend=backend)
+
+    def ready(self, frames, model='full', device='cpu', *, precision=None,
+              backend='torch'):
+        """Probabilities (frames, 360) of a few frames, with the numbers
+        `infer` gives them, at the cost of these frames only
+
+        For a caller that has a frame or two at a time (a live tracker):
+        where the network gives each frame the same bits in any call of
+        FEWEST_FRAMES frames or more (exact_below_block), the call holds
+        just these frames (one frame is padded to two) and runs on one
+        thread: on several, oneDNN may split a small call's sums across
+        threads (medium and larger capacities, some sizes), so torch's
+        thread count is set to 1 for the call and then restored, which
+        other threads running torch at that moment also see. Elsewhere
+        a whole block, as `infer`. Without gradients.
+        """
+        if not exact_below_block(device, precision, backend):
+            with torch.no_grad():
+                return self.run(frames, model, device, precision=precision,
+                                backend=backend)
+        threads = torch.get_num_threads()
+        try:
+            if threads != 1:
+                torch.set_num_threads(1)
+            with torch.no_grad():
+                return self.run(frames, model, device, precision=precision,
+                                backend=backend, fewest=FEWEST_FRAMES)
+        finally:
+            if threads != 1:
+                torch.set_num_threads(threads)
+
+    def run(self, frames, model='full', device='cpu', embed=False, *,
+            precision=None, backend='torch', fewest=None):
+        """`infer`, with `in_blocks`'s `fewest`"""
         checks.capacity(model)
         device = checks.device(device)
         precision = checks.precision(precision, device)
@@ -213,13 +262,13 @@ class Inference:
                     "require them; use backend='torch' (or torch.no_grad())")
             from . import runtime
             return in_blocks(frames.detach(), size,
-                             lambda block: runtime.run(block, model, embed))
+                             lambda block: runtime.run(block, model, embed), fewest)
         dtype = getattr(torch, precision)
         network = self.network(model, _resolved(device), dtype, gradient)
         return in_blocks(
             frames, size,
             lambda block: network(block.to(device=device, dtype=dtype),
-                                  embed=embed).float())
+                                  embed=embed).float(), fewest)
 
 
 def needs_gradient(frames):

@@ -118,7 +118,7 @@ def write_track(audio, sample_rate, pitch, periodicity, options,
     """
     hop = framing.model_hop(sample_rate, options.hop_length)
     times = framing.frame_times(pitch.size(-1), hop, options.pad)
-    voiced = (periodicity >= voicing_threshold).cpu().numpy().reshape(-1)
+    voiced = files.voiced(periodicity, voicing_threshold)
     settings = metadata(options, sample_rate, voicing_threshold)
     wanted = [(kind, path) for kind, path in
               zip(('pitch', 'periodicity', 'plot'), paths) if path is not None]

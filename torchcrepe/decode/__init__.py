@@ -218,8 +218,16 @@ def local_average_cents(weights, bins, transform=None):
         cents = torch.empty(weights.size(0), weights.size(2), dtype=torch.float64)
         values = weights.detach().contiguous().numpy()
         centres = bins.to('cpu', torch.int64).contiguous().numpy()
+        loops = compiled()
         for item in range(len(values)):
-            compiled().local_average(values[item], centres[item], kind, cents[item].numpy())
+            count = values.shape[2]
+            if count <= loops.STRETCH:
+                # One stretch: no threads to start (and none left spinning
+                # beside the next push's network, live); the same sums
+                loops.local_average_range(values[item], centres[item], kind, 0, count,
+                                          cents[item].numpy())
+            else:
+                loops.local_average(values[item], centres[item], kind, cents[item].numpy())
         return cents
     return _torch_local_average(weights, bins, transform)
 
@@ -324,19 +332,39 @@ class Stream:
     (the same dither draws included). The built-in decoders keep only the
     frames not yet decided; any other decoder is handed the whole tensor at
     the end.
+
+    Live mode (`live=True`): `take()` returns the frames decided since the
+    last call, pitch included, and `force(count)` decides the oldest
+    held frames of a Viterbi decoder now (see ViterbiPath.force). The
+    dither is drawn, frame by frame as frames are decided, on the CPU
+    from `generator` (default: a copy of torch's global CPU generator as
+    it is now), so with the same seed and no forcing the frames taken
+    equal, bit for bit, what `decoder` returns for the whole tensor on
+    the CPU after `torch.manual_seed` (convert.dither). A decoder that is
+    not built in decides every frame at `finish`.
     """
 
-    def __init__(self, decoder, device='cpu'):
+    def __init__(self, decoder, device='cpu', *, live=False, generator=None):
         self.decoder = decoder
         self.builtin = decoder in DECODERS.values()
         self.argmax = decoder in (argmax, weighted_argmax)
         self.transform = _STREAM_TRANSFORMS.get(decoder)
+        self.live = live
         self.path = None
         if decoder in NORMALISATION:
-            self.path = ViterbiPath(device, NORMALISATION[decoder])
+            self.path = ViterbiPath(device, NORMALISATION[decoder], eager=live)
+        if live and generator is None:
+            generator = torch.Generator().set_state(torch.get_rng_state())
+        self.generator = generator
         self.held = []  # (360, n) probabilities of undecided frames
         self.bins, self.cents, self.periodicity = [], [], []
+        self.pitch = []  # live mode: Hz of decided frames not yet taken
         self.trapped = 0  # see edge_trapped (Viterbi decoders only)
+
+    @property
+    def pending(self):
+        """Frames fed but not yet decided"""
+        return sum(chunk.size(1) for chunk in self.held)
 
     def update(self, probabilities):
         if not self.builtin or self.path is not None:
@@ -346,13 +374,47 @@ class Stream:
         elif self.path is not None:
             self._release(self.path.update(probabilities))
 
+    def force(self, count):
+        """Live mode, Viterbi decoders: decide the oldest `count` held
+        frames now, by the best path so far (ViterbiPath.force); others
+        hold no frames, or decide only at `finish`"""
+        if self.path is not None and count > 0:
+            self._release(self.path.force(count))
+
+    def take(self):
+        """Live mode: the frames decided since the last call
+
+        Returns
+            bins (torch.tensor [shape=(n,)], int64), on the CPU
+            pitch (torch.tensor [shape=(n,)]), Hz
+            periodicity (torch.tensor [shape=(n,)])
+        """
+        if not self.live:
+            raise RuntimeError('Stream(live=True) is needed to take frames')
+        if not self.bins:
+            empty = torch.zeros(0)
+            return torch.zeros(0, dtype=torch.long), empty, empty
+        taken = (torch.cat(self.bins).cpu(), torch.cat(self.pitch),
+                 torch.cat(self.periodicity))
+        self.bins, self.pitch, self.periodicity = [], [], []
+        return taken
+
     def finish(self):
+        """The rest: each (1, frames); in live mode what `take` has not
+        returned yet"""
         if not self.builtin:
             probabilities = torch.cat(self.held, 1)[None]
+            self.held = []
             bins, pitch = self.decoder(probabilities)
+            if self.live:
+                self.bins, self.pitch = [bins[0]], [pitch[0]]
+                self.periodicity = [periodicity(probabilities, bins)[0]]
+                return tuple(part[None] for part in self.take())
             return bins, pitch, periodicity(probabilities, bins)
         if self.path is not None:
             self._release(self.path.finish())
+        if self.live:
+            return tuple(part[None] for part in self.take())
         bins = torch.cat(self.bins)[None]
         confidence = torch.cat(self.periodicity)[None]
         if self.cents:
@@ -381,13 +443,20 @@ class Stream:
 
     def _decided(self, probabilities, bins):
         self.bins.append(bins)
-        self.periodicity.append(periodicity(probabilities[None], bins[None])[0])
+        confidence = periodicity(probabilities[None], bins[None])[0]
+        self.periodicity.append(confidence)
         if self.path is not None:
             self.trapped += edge_trapped(probabilities, bins)
         if self.transform is None:
+            if self.live:
+                self.pitch.append(convert.bins_to_frequency(
+                    bins.cpu(), generator=self.generator).to(confidence.device))
             return
         cents = local_average_cents(probabilities[None], bins[None], self.transform)
-        self.cents.append(cents[0])
+        if self.live:
+            self.pitch.append(convert.cents_to_frequency(cents[0]).to(confidence.dtype))
+        else:
+            self.cents.append(cents[0])
 
 
 # The weights of the built-in decoders that refine their bins

@@ -75,19 +75,36 @@ class ViterbiPath:
     the whole sequence, whatever the chunks. Memory holds only the
     undecided frames, which in practice is tens of frames behind the newest.
 
+    `force(count)` decides the oldest frames before the paths meet (a
+    live tracker's bound on delay) by the best path so far: fixed-lag
+    decoding. The recursion itself is not changed by it, so the frames
+    decided later are the offline path's wherever that path is reached,
+    and a forced frame can disagree with the frames after it.
+
     Arguments
         device: where the recursion runs
         normalisation: the transition's, one of banded.NORMALISATIONS
+        eager (bool): look for decided frames at every update (a live
+            tracker, which wants each frame as soon as it is decided)
+            rather than each time the held frames have doubled; the path
+            is the same
     """
 
-    def __init__(self, device='cpu', normalisation='interior'):
+    def __init__(self, device='cpu', normalisation='interior', eager=False):
         check_normalisation(normalisation)
+        self.eager = eager
         self.device = torch.device(device)
         self.value = None  # (360,) float64 log score of the newest frame
         self.pointers = []  # per undecided frame (but the first): (n, 360)
         self.undecided = 0  # frames held in self.pointers (+1 first frame)
         self.checked = 0  # frames held when convergence was last checked
+        self.forced = 0  # held frames, from the oldest, already returned by force
         self.kernel = kernel_for(self.device, normalisation)
+
+    @property
+    def pending(self):
+        """Frames fed but not yet returned"""
+        return self.undecided - self.forced
 
     def update(self, logits):
         """Feed (360, n) logits; returns the newly decided bins (int64)"""
@@ -105,7 +122,8 @@ class ViterbiPath:
 
         # Tracing back costs up to 360 lookups per held frame, so look
         # again only once the held frames have doubled
-        if self.undecided >= 2 * max(self.checked, 16):
+        if self.undecided >= 2 * max(self.checked, 16) or \
+                (self.eager and self.undecided > 1):
             self.checked = self.undecided
             return self._emit_converged()
         return self._empty()
@@ -115,9 +133,21 @@ class ViterbiPath:
         if self.value is None:
             return self._empty()
         last = self.kernel.best(self.value)
-        path = self.kernel.trace(self._stacked(), last)
+        path = self.kernel.trace(self._stacked(), last)[self.forced:]
         self.value, self.pointers, self.undecided, self.checked = None, [], 0, 0
+        self.forced = 0
         return path
+
+    def force(self, count):
+        """Decide the oldest `count` frames not yet returned (at most
+        `pending`) by the best path to the newest frame; returns their
+        bins (int64)"""
+        count = min(count, self.pending)
+        if count <= 0:
+            return self._empty()
+        path = self.kernel.trace(self._stacked(), self.kernel.best(self.value))
+        self.forced += count
+        return path[self.forced - count:self.forced]
 
     def _emit_converged(self):
         pointers = self._stacked()
@@ -132,7 +162,10 @@ class ViterbiPath:
         self.pointers = [pointers[frame:]] if frame < len(pointers) else []
         self.undecided -= frame
         self.checked = self.undecided
-        return path[:-1]
+        # Frames force returned already are not returned again
+        skip = min(self.forced, frame)
+        self.forced -= skip
+        return path[skip:-1]
 
     def _stacked(self):
         if len(self.pointers) > 1:

@@ -1,0 +1,177 @@
+"""The command line's live mode: python -m torchcrepe --live - --live_rate RATE
+
+Reads 16-bit little-endian mono PCM from standard input (`--live -`, so
+that arecord, ffmpeg or sox can pipe a microphone in) or records the
+default microphone (`--live mic`, with the optional sounddevice package),
+and prints `time,frequency,periodicity` rows, as the .csv outputs write
+them, each flushed as soon as its frame is final.
+"""
+import os
+import queue
+import sys
+
+import numpy as np
+import torch
+
+from .. import checks, files
+from ..constants import SAMPLE_RATE
+from . import Tracker, checked_max_delay
+
+
+SOURCES = ('-', 'mic')
+
+# What to install for --live mic
+MIC_HINT = "--live mic needs the sounddevice package: pip install 'torchcrepe[live]'"
+
+# Bytes read from standard input at a time: a read returns what the pipe
+# holds, so small writes come through at once
+READ_BYTES = 1 << 14
+
+# Options of file mode that live mode has no use for, and their defaults
+FILE_ONLY = {'output_files': None, 'output_periodicity_files': None,
+             'output_harmonicity_files': None, 'plot': None, 'embed': False,
+             'no_pad': False, 'batch_size': None, 'singing_report': None}
+
+
+def add_arguments(parser, inputs):
+    """Add live mode's options; `inputs` is the mutually exclusive group
+    that also holds --audio_files"""
+    inputs.add_argument(
+        '--live', choices=SOURCES, metavar='SOURCE',
+        help="track pitch as audio arrives: '-' reads 16-bit little-endian "
+             "mono PCM from standard input, 'mic' records the default "
+             "microphone (pip install 'torchcrepe[live]'); prints "
+             'time,frequency,periodicity rows as frames become final')
+    parser.add_argument(
+        '--live_rate', type=int, metavar='HZ',
+        help='sample rate of the --live input (needed with --live -; '
+             f'default for mic: {SAMPLE_RATE})')
+    parser.add_argument(
+        '--max_delay', type=float, metavar='SECONDS',
+        help='with --live and a Viterbi decoder: decide a frame by the best '
+             'path so far once it is this many seconds old (default: wait '
+             'until the path is certain, as offline)')
+
+
+def check_unused(args):
+    """Refuse live mode's options without --live"""
+    given = [f'--{name}' for name in ('live_rate', 'max_delay')
+             if getattr(args, name) is not None]
+    if given:
+        raise ValueError(f'{", ".join(given)} need{"s" if len(given) == 1 else ""} --live')
+
+
+def plan(args):
+    """Check the arguments of live mode; returns the Tracker
+
+    Raises ValueError naming the argument and what is allowed.
+    """
+    given = [f'--{name}' for name, default in FILE_ONLY.items()
+             if getattr(args, name, default) != default]
+    if given:
+        raise ValueError(f'{", ".join(given)} cannot be used with --live')
+    rate = args.live_rate
+    if rate is None:
+        if args.live == '-':
+            raise ValueError('--live - needs --live_rate, the sample rate of '
+                             'the PCM on standard input')
+        rate = SAMPLE_RATE
+    checks.sample_rate(rate, '--live_rate')
+    checks.voicing_threshold(args.voicing_threshold, '--voicing_threshold')
+    checked_max_delay(args.max_delay, '--max_delay')
+    device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
+    checks.device(device, '--gpu')
+    precision = checks.precision(args.precision, device, '--precision')
+    checks.backend(args.backend, device, precision, '--backend')
+    checks.frequency_range(args.fmin, args.fmax)
+    if args.live == 'mic':
+        microphone()  # refused here, before any work, when there is none
+    return Tracker(rate, args.hop_length, args.fmin, args.fmax, args.model,
+                   args.decoder or 'viterbi', device, max_delay=args.max_delay,
+                   precision=args.precision, backend=args.backend)
+
+
+def run(args, tracker):
+    """Track until the input ends (or Ctrl-C); returns the exit status"""
+    # One thread: a live tracker shares the machine with the recording
+    torch.set_num_threads(1)
+    tracker.warm()
+    output = sys.stdout
+    try:
+        output.write(files.CSV_HEADER)
+        output.flush()
+        print(f'torchcrepe: ready: {tracker.sample_rate} Hz, model '
+              f'{tracker.options.model}, decoder {tracker.options.decoder.__name__}',
+              file=sys.stderr, flush=True)
+        chunks = microphone_chunks(tracker.sample_rate) if args.live == 'mic' \
+            else pcm_chunks(sys.stdin.buffer)
+        try:
+            for samples in chunks:
+                write(output, tracker.push(samples), args.voicing_threshold)
+        except KeyboardInterrupt:
+            pass  # the end of the recording: print what is left
+        write(output, tracker.finish(), args.voicing_threshold)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): nothing left to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, output.fileno())
+        return 0
+    except (OSError, RuntimeError) as error:
+        print(f'torchcrepe: error: {error}', file=sys.stderr)
+        return 1
+    return 0
+
+
+def write(output, frames, threshold):
+    """Print frames as .csv rows, flushed"""
+    if len(frames):
+        output.write(files.csv_rows(frames.time, frames.pitch, frames.periodicity,
+                                    files.voiced(frames.periodicity, threshold)))
+        output.flush()
+
+
+def pcm_chunks(stream):
+    """Samples (float32 in [-1, 1)) of 16-bit little-endian mono PCM, as
+    they arrive on a binary stream"""
+    descriptor = stream.fileno()
+    odd = b''
+    while True:
+        data = os.read(descriptor, READ_BYTES)
+        if not data:
+            return
+        data = odd + data
+        whole = len(data) - len(data) % 2
+        odd = data[whole:]
+        yield np.frombuffer(data[:whole], dtype='<i2').astype(np.float32) / 32768
+
+
+def microphone():
+    """The sounddevice module, once it and an input device are found;
+    ValueError otherwise"""
+    try:
+        import sounddevice
+    except (ImportError, OSError) as error:
+        # OSError: the module is there but the PortAudio library is not
+        raise ValueError(f'{MIC_HINT} ({error})') from None
+    try:
+        sounddevice.query_devices(kind='input')
+    except Exception as error:  # sounddevice.PortAudioError and kin
+        raise ValueError(f'--live mic: no input device found ({error}); '
+                         'pipe audio in with --live - instead') from None
+    return sounddevice
+
+
+def microphone_chunks(rate, block=None):
+    """Float32 samples from the default microphone, block by block (10 ms
+    by default), until Ctrl-C"""
+    sounddevice = microphone()
+    arrived = queue.Queue()
+
+    def callback(data, frames, time, status):
+        arrived.put(data[:, 0].copy())
+
+    with sounddevice.InputStream(samplerate=rate, channels=1, dtype='float32',
+                                 blocksize=block or rate // 100,
+                                 callback=callback):
+        while True:
+            yield arrived.get()
