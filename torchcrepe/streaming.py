@@ -130,8 +130,8 @@ class Resampler:
         output = np.empty(max(stop - self._emitted, 0), np.float32)
         count = self._kernel(
             self._buffer, self._first, self._pushed, self._emitted, stop,
-            final, spec.window, spec.delta, spec.table, spec.scale,
-            spec.increment, output)
+            final, spec.window, spec.delta, spec.size, spec.table,
+            spec.scale, spec.increment, output)
         self._emitted += count
         # Keep only the tail that the next output's left wing reads
         centre = int(self._emitted * spec.increment)
@@ -159,7 +159,14 @@ def _as_samples(samples):
 
 class _Filter:
     """resampy's interpolation table prepared for one rate pair, as
-    resampy.resample prepares it"""
+    resampy.resample prepares it, then cut into rows by phase
+
+    Output t's weights for tap i of a wing are window[offset + i * step]
+    + eta * delta[offset + i * step] for an offset within 0 .. step and
+    the fraction eta. Row `offset` of `window`/`delta` here holds those
+    entries (zeros past the table's end), so that a sample's taps are read
+    contiguously.
+    """
 
     def __init__(self, sample_rate, target):
         import resampy
@@ -169,15 +176,21 @@ class _Filter:
         if ratio < 1:
             # Downsampling widens the filter and lowers its gain
             window = ratio * window
-        self.window = window
-        self.delta = np.diff(window, append=window[-1])
+        delta = np.diff(window, append=window[-1])
+        self.size = len(window)
         self.table = int(table)  # table entries per zero crossing
         self.scale = min(1., ratio)
         self.increment = 1. / ratio  # input samples per output sample
-        step = int(self.scale * self.table)
-        # Each wing reads (len(window) - offset) // step input samples for
-        # an offset within 0 .. step: `taps` or `taps - 1`
-        self.taps = len(window) // step
+        self.step = int(self.scale * self.table)
+        # Each wing reads (size - offset) // step input samples: `taps` or
+        # `taps - 1`
+        self.taps = self.size // self.step
+        index = (np.arange(self.step + 1)[:, None]
+                 + self.step * np.arange(self.taps)[None])
+        inside = index < self.size
+        index = np.minimum(index, self.size - 1)
+        self.window = np.where(inside, window[index], 0.)
+        self.delta = np.where(inside, delta[index], 0.)
 
 
 @functools.lru_cache(maxsize=8)
@@ -194,11 +207,11 @@ def _kernel():
 
 
 def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
-                 table, scale, increment, output):
+                 size, table, scale, increment, output):
     """Write output samples start, start + 1, ... into output[0], ...
 
     Output t reads input samples n - i (left wing) and n + 1 + k (right
-    wing), n = int(t * increment), with weights interpolated in `window`
+    wing), n = int(t * increment), with weights interpolated in the table
     exactly as resampy's kernel does, summed in the same order, rounding to
     float32 after each tap as resampy's float32 output does. It stops at
     `stop`, or (unless `final`) at the first sample whose right wing reaches
@@ -207,22 +220,25 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
     Arguments
         buffer (float32 [shape=(pushed - first,)]): input samples first ..
             pushed - 1, plus zeros past the end when final
+        window, delta (float64 [shape=(step + 1, taps)]): _Filter's rows
         output (float32 [shape=(>= stop - start,)])
 
     Returns
         (int): how many samples were written
     """
     step = int(scale * table)
-    size = window.shape[0]
-    taps = size // step
+    taps = window.shape[1]
     centre = np.empty(BLOCK, np.int64)
     offsets = np.empty((2, BLOCK), np.int64)
     etas = np.empty((2, BLOCK), np.float64)
     counts = np.empty((2, BLOCK), np.int64)
+    # Each tap's weighted input, tap-major so that the sums below run
+    # over a block's samples at once
+    terms = np.zeros((2, taps, BLOCK), np.float64)
     total = np.empty(BLOCK, np.float32)
     t = start
     while t < stop:
-        # The block's taps, each computed as resampy computes it
+        # The block's offsets and fractions, computed as resampy does
         block = 0
         while block < BLOCK and t + block < stop:
             time = (t + block) * increment
@@ -241,36 +257,27 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
             block += 1
         if block == 0:
             break
+        for b in range(block):
+            for wing in range(2):
+                row = offsets[wing, b]
+                eta = etas[wing, b]
+                # Left wing: inputs n, n - 1, ...; right: n + 1, n + 2, ...
+                sign = -1 if wing == 0 else 1
+                first_input = centre[b] + wing
+                for i in range(counts[wing, b]):
+                    weight = window[row, i] + eta * delta[row, i]
+                    terms[wing, i, b] = weight * np.float64(
+                        buffer[first_input + sign * i])
         total[:block] = 0
-        # Left wing: every sample reads taps - 1 or taps inputs; the
-        # common ones first, over all samples at once
-        for i in range(taps - 1):
+        for wing in range(2):
+            # Every sample has taps - 1 or taps taps in a wing
+            for i in range(taps - 1):
+                for b in range(block):
+                    total[b] = np.float32(total[b] + terms[wing, i, b])
+            i = taps - 1
             for b in range(block):
-                k = offsets[0, b] + i * step
-                weight = window[k] + etas[0, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] - i])
-        i = taps - 1
-        for b in range(block):
-            if counts[0, b] > i:
-                k = offsets[0, b] + i * step
-                weight = window[k] + etas[0, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] - i])
-        # Right wing, likewise
-        for i in range(taps - 1):
-            for b in range(block):
-                k = offsets[1, b] + i * step
-                weight = window[k] + etas[1, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] + 1 + i])
-        i = taps - 1
-        for b in range(block):
-            if counts[1, b] > i:
-                k = offsets[1, b] + i * step
-                weight = window[k] + etas[1, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] + 1 + i])
+                if counts[wing, b] > i:
+                    total[b] = np.float32(total[b] + terms[wing, i, b])
         output[t - start:t - start + block] = total[:block]
         t += block
     return t - start
