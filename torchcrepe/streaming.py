@@ -75,6 +75,7 @@ class Resampler:
         # (a tap on a zero adds exactly nothing to a float32 sum)
         self._first = -self._filter.taps
         self._buffer = np.zeros(self._filter.taps, np.float32)
+        self._terms = np.empty((2, self.lookahead, BLOCK))
         self._kernel = _kernel()
         self._run(final=False)  # compile now, not in the first push
 
@@ -131,7 +132,7 @@ class Resampler:
         count = self._kernel(
             self._buffer, self._first, self._pushed, self._emitted, stop,
             final, spec.window, spec.delta, spec.size, spec.table,
-            spec.scale, spec.increment, output)
+            spec.scale, spec.increment, output, self._terms)
         self._emitted += count
         # Keep only the tail that the next output's left wing reads
         centre = int(self._emitted * spec.increment)
@@ -207,7 +208,7 @@ def _kernel():
 
 
 def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
-                 size, table, scale, increment, output):
+                 size, table, scale, increment, output, terms):
     """Write output samples start, start + 1, ... into output[0], ...
 
     Output t reads input samples n - i (left wing) and n + 1 + k (right
@@ -222,6 +223,9 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
             pushed - 1, plus zeros past the end when final
         window, delta (float64 [shape=(step + 1, taps)]): _Filter's rows
         output (float32 [shape=(>= stop - start,)])
+        terms (float64 [shape=(2, taps, BLOCK)]): room for each tap's
+            weighted input, tap-major so that the sums run over a block's
+            samples at once
 
     Returns
         (int): how many samples were written
@@ -232,9 +236,6 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
     offsets = np.empty((2, BLOCK), np.int64)
     etas = np.empty((2, BLOCK), np.float64)
     counts = np.empty((2, BLOCK), np.int64)
-    # Each tap's weighted input, tap-major so that the sums below run
-    # over a block's samples at once
-    terms = np.zeros((2, taps, BLOCK), np.float64)
     total = np.empty(BLOCK, np.float32)
     t = start
     while t < stop:
@@ -258,16 +259,16 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
         if block == 0:
             break
         for b in range(block):
-            for wing in range(2):
-                row = offsets[wing, b]
-                eta = etas[wing, b]
-                # Left wing: inputs n, n - 1, ...; right: n + 1, n + 2, ...
-                sign = -1 if wing == 0 else 1
-                first_input = centre[b] + wing
-                for i in range(counts[wing, b]):
-                    weight = window[row, i] + eta * delta[row, i]
-                    terms[wing, i, b] = weight * np.float64(
-                        buffer[first_input + sign * i])
+            # Left wing: inputs n, n - 1, ...
+            row, eta, last = offsets[0, b], etas[0, b], centre[b]
+            for i in range(counts[0, b]):
+                weight = window[row, i] + eta * delta[row, i]
+                terms[0, i, b] = weight * np.float64(buffer[last - i])
+            # Right wing: inputs n + 1, n + 2, ...
+            row, eta, after = offsets[1, b], etas[1, b], centre[b] + 1
+            for i in range(counts[1, b]):
+                weight = window[row, i] + eta * delta[row, i]
+                terms[1, i, b] = weight * np.float64(buffer[after + i])
         total[:block] = 0
         for wing in range(2):
             # Every sample has taps - 1 or taps taps in a wing
