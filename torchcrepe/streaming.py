@@ -75,7 +75,7 @@ class Resampler:
         # (a tap on a zero adds exactly nothing to a float32 sum)
         self._first = -self._filter.taps
         self._buffer = np.zeros(self._filter.taps, np.float32)
-        self._terms = np.empty((2, self.lookahead, BLOCK))
+        self._terms = np.empty((2, BLOCK, self.lookahead))
         self._kernel = _kernel()
         self._run(final=False)  # compile now, not in the first push
 
@@ -263,22 +263,22 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
             row, eta, last = offsets[0, b], etas[0, b], centre[b]
             for i in range(counts[0, b]):
                 weight = window[row, i] + eta * delta[row, i]
-                terms[0, i, b] = weight * np.float64(buffer[last - i])
+                terms[0, b, i] = weight * np.float64(buffer[last - i])
             # Right wing: inputs n + 1, n + 2, ...
             row, eta, after = offsets[1, b], etas[1, b], centre[b] + 1
             for i in range(counts[1, b]):
                 weight = window[row, i] + eta * delta[row, i]
-                terms[1, i, b] = weight * np.float64(buffer[after + i])
+                terms[1, b, i] = weight * np.float64(buffer[after + i])
         total[:block] = 0
         for wing in range(2):
             # Every sample has taps - 1 or taps taps in a wing
             for i in range(taps - 1):
                 for b in range(block):
-                    total[b] = np.float32(total[b] + terms[wing, i, b])
+                    total[b] = np.float32(total[b] + terms[wing, b, i])
             i = taps - 1
             for b in range(block):
                 if counts[wing, b] > i:
-                    total[b] = np.float32(total[b] + terms[wing, i, b])
+                    total[b] = np.float32(total[b] + terms[wing, b, i])
         output[t - start:t - start + block] = total[:block]
         t += block
     return t - start
