@@ -204,7 +204,12 @@ def _kernel():
     """The interpolation loop, compiled by numba on first use"""
     import numba
 
-    return numba.njit(nogil=True, cache=False)(_interpolate)
+    try:
+        # Compiling takes seconds; numba's on-disk cache makes that once per
+        # installation rather than once per process
+        return numba.njit(nogil=True, cache=True)(_interpolate)
+    except RuntimeError:  # no writable cache location
+        return numba.njit(nogil=True)(_interpolate)
 
 
 def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
