@@ -8,11 +8,17 @@ The promise: for any chunking, the concatenation of everything `push` and
 `finish` return equals `framing.resample(audio[None], sample_rate)[0]`, that
 is `resampy.resample(float32 audio, sample_rate, 16000)` with its default
 'kaiser_best' filter, in length (int(time * 16000 / sample_rate) samples)
-and in value, bit for bit: the same filter table, the same linear
-interpolation into it, the same taps and the same float32 accumulation
-order as resampy 0.4's kernel. (Where resampy refuses a signal too short to
-give one sample, `finish` returns nothing.) At `sample_rate == target`
-every sample is returned as pushed, with no delay.
+and in value, bit for bit with resampy 0.4 (whose kernel this mirrors:
+the same filter table, the same linear interpolation into it, the same
+taps, and the same float32 sum in the same order; the one exception, a
+sum that underflows to -0. where this gives +0., does not arise from
+audio). Where resampy refuses a signal too short to give one sample,
+`finish` returns nothing. At `sample_rate == target` every sample is
+returned as pushed, bit for bit, with no delay.
+
+Units: samples are floats in [-1, 1] (other values resample too, NaN
+spreads over the filter's span as in resampy); rates in Hz; times in
+input samples unless named seconds.
 
 Output sample t lies at input time t * sample_rate / target (in input
 samples). It is returned by the first push after which every input sample
@@ -20,10 +26,11 @@ its filter reads has arrived: the filter's right wing, at most `lookahead`
 input samples after its time (about 3.1 ms at 22.05, 32, 44.1 and 48 kHz;
 6.25 ms at 8 kHz, where the filter is not narrowed).
 
-Memory stays bounded: only the input tail the filter still reads is kept.
-The interpolation runs in numba (which resampy needs anyway), imported
-when the first resampling `Resampler` is made; that call compiles it
-(about a second, once per process).
+Memory stays bounded: only the input tail the filter still reads is kept
+(twice `lookahead` plus the last push). The interpolation runs in numba
+(which resampy needs anyway), imported when the first resampling
+`Resampler` is made; that call compiles it, or loads it from numba's
+cache after the first time, so that pushes never wait for the compiler.
 """
 import functools
 
@@ -71,8 +78,8 @@ class Resampler:
         self.lookahead = self._filter.taps
         self.lookahead_seconds = self.lookahead / self.sample_rate
         # The buffer holds input samples self._first .. self._pushed - 1;
-        # `taps` zeros before the signal stand for resampy's left edge
-        # (a tap on a zero adds exactly nothing to a float32 sum)
+        # `taps` zeros before the signal stand for resampy's left edge,
+        # where it skips the taps (a tap on a zero adds nothing to the sum)
         self._first = -self._filter.taps
         self._buffer = np.zeros(self._filter.taps, np.float32)
         self._terms = np.empty((2, BLOCK, self.lookahead))
