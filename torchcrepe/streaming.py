@@ -45,8 +45,8 @@ from .utils import ParameterError
 # resampy's default filter, the one `framing.resample` uses
 FILTER = 'kaiser_best'
 
-# Output samples computed together: their accumulators stay in L1 cache and
-# the inner loop over them vectorises
+# Output samples computed together: each sample's sum is a chain of float32
+# roundings, so summing many samples side by side keeps the CPU busy
 BLOCK = 64
 
 
@@ -235,9 +235,10 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
             pushed - 1, plus zeros past the end when final
         window, delta (float64 [shape=(step + 1, taps)]): _Filter's rows
         output (float32 [shape=(>= stop - start,)])
-        terms (float64 [shape=(2, taps, BLOCK)]): room for each tap's
-            weighted input, tap-major so that the sums run over a block's
-            samples at once
+        terms (float64 [shape=(2, BLOCK, taps)]): room for each tap's
+            weighted input (left wing, right wing), filled a sample at a
+            time from contiguous rows, then summed a tap at a time over the
+            block's samples, whose float32 sums are independent
 
     Returns
         (int): how many samples were written
