@@ -178,6 +178,9 @@ def test_a_bad_sample_rate_is_refused(sample_rate):
 def test_a_bad_target_is_refused():
     with pytest.raises(ParameterError, match='target must be a positive integer'):
         Resampler(44100, target=0)
+    # Past this, resampy's table has no entry between taps (it divides by 0)
+    with pytest.raises(ParameterError, match='sample_rate must be at most 131072000 Hz'):
+        Resampler(16000 * 8192 + 1)
 
 
 @pytest.mark.parametrize('samples, message', (

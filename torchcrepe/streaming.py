@@ -189,7 +189,12 @@ class _Filter:
         self.table = int(table)  # table entries per zero crossing
         self.scale = min(1., ratio)
         self.increment = 1. / ratio  # input samples per output sample
+        # Table entries between taps; resampy divides by it
         self.step = int(self.scale * self.table)
+        if self.step < 1:
+            raise ParameterError(
+                f'sample_rate must be at most {target * self.table} Hz to '
+                f'resample to {target} Hz; got {sample_rate}')
         # Each wing reads (size - offset) // step input samples: `taps` or
         # `taps - 1`
         self.taps = self.size // self.step
