@@ -8,11 +8,17 @@ The promise: for any chunking, the concatenation of everything `push` and
 `finish` return equals `framing.resample(audio[None], sample_rate)[0]`, that
 is `resampy.resample(float32 audio, sample_rate, 16000)` with its default
 'kaiser_best' filter, in length (int(time * 16000 / sample_rate) samples)
-and in value, bit for bit: the same filter table, the same linear
-interpolation into it, the same taps and the same float32 accumulation
-order as resampy 0.4's kernel. (Where resampy refuses a signal too short to
-give one sample, `finish` returns nothing.) At `sample_rate == target`
-every sample is returned as pushed, with no delay.
+and in value, bit for bit with resampy 0.4 (whose kernel this mirrors:
+the same filter table, the same linear interpolation into it, the same
+taps, and the same float32 sum in the same order; the one exception, a
+sum that underflows to -0. where this gives +0., does not arise from
+audio). Where resampy refuses a signal too short to give one sample,
+`finish` returns nothing. At `sample_rate == target` every sample is
+returned as pushed, bit for bit, with no delay.
+
+Units: samples are floats in [-1, 1] (other values resample too, NaN
+spreads over the filter's span as in resampy); rates in Hz; times in
+input samples unless named seconds.
 
 Output sample t lies at input time t * sample_rate / target (in input
 samples). It is returned by the first push after which every input sample
@@ -20,10 +26,11 @@ its filter reads has arrived: the filter's right wing, at most `lookahead`
 input samples after its time (about 3.1 ms at 22.05, 32, 44.1 and 48 kHz;
 6.25 ms at 8 kHz, where the filter is not narrowed).
 
-Memory stays bounded: only the input tail the filter still reads is kept.
-The interpolation runs in numba (which resampy needs anyway), imported
-when the first resampling `Resampler` is made; that call compiles it
-(about a second, once per process).
+Memory stays bounded: only the input tail the filter still reads is kept
+(twice `lookahead` plus the last push). The interpolation runs in numba
+(which resampy needs anyway), imported when the first resampling
+`Resampler` is made; that call compiles it, or loads it from numba's
+cache after the first time, so that pushes never wait for the compiler.
 """
 import functools
 
@@ -38,8 +45,8 @@ from .utils import ParameterError
 # resampy's default filter, the one `framing.resample` uses
 FILTER = 'kaiser_best'
 
-# Output samples computed together: their accumulators stay in L1 cache and
-# the inner loop over them vectorises
+# Output samples computed together: each sample's sum is a chain of float32
+# roundings, so summing many samples side by side keeps the CPU busy
 BLOCK = 64
 
 
@@ -71,10 +78,11 @@ class Resampler:
         self.lookahead = self._filter.taps
         self.lookahead_seconds = self.lookahead / self.sample_rate
         # The buffer holds input samples self._first .. self._pushed - 1;
-        # `taps` zeros before the signal stand for resampy's left edge
-        # (a tap on a zero adds exactly nothing to a float32 sum)
+        # `taps` zeros before the signal stand for resampy's left edge,
+        # where it skips the taps (a tap on a zero adds nothing to the sum)
         self._first = -self._filter.taps
         self._buffer = np.zeros(self._filter.taps, np.float32)
+        self._terms = np.empty((2, BLOCK, self.lookahead))
         self._kernel = _kernel()
         self._run(final=False)  # compile now, not in the first push
 
@@ -130,8 +138,8 @@ class Resampler:
         output = np.empty(max(stop - self._emitted, 0), np.float32)
         count = self._kernel(
             self._buffer, self._first, self._pushed, self._emitted, stop,
-            final, spec.window, spec.delta, spec.table, spec.scale,
-            spec.increment, output)
+            final, spec.window, spec.delta, spec.size, spec.table,
+            spec.scale, spec.increment, output, self._terms)
         self._emitted += count
         # Keep only the tail that the next output's left wing reads
         centre = int(self._emitted * spec.increment)
@@ -159,7 +167,14 @@ def _as_samples(samples):
 
 class _Filter:
     """resampy's interpolation table prepared for one rate pair, as
-    resampy.resample prepares it"""
+    resampy.resample prepares it, then cut into rows by phase
+
+    Output t's weights for tap i of a wing are window[offset + i * step]
+    + eta * delta[offset + i * step] for an offset within 0 .. step and
+    the fraction eta. Row `offset` of `window`/`delta` here holds those
+    entries (zeros past the table's end), so that a sample's taps are read
+    contiguously.
+    """
 
     def __init__(self, sample_rate, target):
         import resampy
@@ -169,15 +184,26 @@ class _Filter:
         if ratio < 1:
             # Downsampling widens the filter and lowers its gain
             window = ratio * window
-        self.window = window
-        self.delta = np.diff(window, append=window[-1])
+        delta = np.diff(window, append=window[-1])
+        self.size = len(window)
         self.table = int(table)  # table entries per zero crossing
         self.scale = min(1., ratio)
         self.increment = 1. / ratio  # input samples per output sample
-        step = int(self.scale * self.table)
-        # Each wing reads (len(window) - offset) // step input samples for
-        # an offset within 0 .. step: `taps` or `taps - 1`
-        self.taps = len(window) // step
+        # Table entries between taps; resampy divides by it
+        self.step = int(self.scale * self.table)
+        if self.step < 1:
+            raise ParameterError(
+                f'sample_rate must be at most {target * self.table} Hz to '
+                f'resample to {target} Hz; got {sample_rate}')
+        # Each wing reads (size - offset) // step input samples: `taps` or
+        # `taps - 1`
+        self.taps = self.size // self.step
+        index = (np.arange(self.step + 1)[:, None]
+                 + self.step * np.arange(self.taps)[None])
+        inside = index < self.size
+        index = np.minimum(index, self.size - 1)
+        self.window = np.where(inside, window[index], 0.)
+        self.delta = np.where(inside, delta[index], 0.)
 
 
 @functools.lru_cache(maxsize=8)
@@ -190,15 +216,20 @@ def _kernel():
     """The interpolation loop, compiled by numba on first use"""
     import numba
 
-    return numba.njit(nogil=True, cache=False)(_interpolate)
+    try:
+        # Compiling takes seconds; numba's on-disk cache makes that once per
+        # installation rather than once per process
+        return numba.njit(nogil=True, cache=True)(_interpolate)
+    except RuntimeError:  # no writable cache location
+        return numba.njit(nogil=True)(_interpolate)
 
 
 def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
-                 table, scale, increment, output):
+                 size, table, scale, increment, output, terms):
     """Write output samples start, start + 1, ... into output[0], ...
 
     Output t reads input samples n - i (left wing) and n + 1 + k (right
-    wing), n = int(t * increment), with weights interpolated in `window`
+    wing), n = int(t * increment), with weights interpolated in the table
     exactly as resampy's kernel does, summed in the same order, rounding to
     float32 after each tap as resampy's float32 output does. It stops at
     `stop`, or (unless `final`) at the first sample whose right wing reaches
@@ -207,14 +238,18 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
     Arguments
         buffer (float32 [shape=(pushed - first,)]): input samples first ..
             pushed - 1, plus zeros past the end when final
+        window, delta (float64 [shape=(step + 1, taps)]): _Filter's rows
         output (float32 [shape=(>= stop - start,)])
+        terms (float64 [shape=(2, BLOCK, taps)]): room for each tap's
+            weighted input (left wing, right wing), filled a sample at a
+            time from contiguous rows, then summed a tap at a time over the
+            block's samples, whose float32 sums are independent
 
     Returns
         (int): how many samples were written
     """
     step = int(scale * table)
-    size = window.shape[0]
-    taps = size // step
+    taps = window.shape[1]
     centre = np.empty(BLOCK, np.int64)
     offsets = np.empty((2, BLOCK), np.int64)
     etas = np.empty((2, BLOCK), np.float64)
@@ -222,7 +257,7 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
     total = np.empty(BLOCK, np.float32)
     t = start
     while t < stop:
-        # The block's taps, each computed as resampy computes it
+        # The block's offsets and fractions, computed as resampy does
         block = 0
         while block < BLOCK and t + block < stop:
             time = (t + block) * increment
@@ -241,36 +276,27 @@ def _interpolate(buffer, first, pushed, start, stop, final, window, delta,
             block += 1
         if block == 0:
             break
+        for b in range(block):
+            # Left wing: inputs n, n - 1, ...
+            row, eta, last = offsets[0, b], etas[0, b], centre[b]
+            for i in range(counts[0, b]):
+                weight = window[row, i] + eta * delta[row, i]
+                terms[0, b, i] = weight * np.float64(buffer[last - i])
+            # Right wing: inputs n + 1, n + 2, ...
+            row, eta, after = offsets[1, b], etas[1, b], centre[b] + 1
+            for i in range(counts[1, b]):
+                weight = window[row, i] + eta * delta[row, i]
+                terms[1, b, i] = weight * np.float64(buffer[after + i])
         total[:block] = 0
-        # Left wing: every sample reads taps - 1 or taps inputs; the
-        # common ones first, over all samples at once
-        for i in range(taps - 1):
+        for wing in range(2):
+            # Every sample has taps - 1 or taps taps in a wing
+            for i in range(taps - 1):
+                for b in range(block):
+                    total[b] = np.float32(total[b] + terms[wing, b, i])
+            i = taps - 1
             for b in range(block):
-                k = offsets[0, b] + i * step
-                weight = window[k] + etas[0, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] - i])
-        i = taps - 1
-        for b in range(block):
-            if counts[0, b] > i:
-                k = offsets[0, b] + i * step
-                weight = window[k] + etas[0, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] - i])
-        # Right wing, likewise
-        for i in range(taps - 1):
-            for b in range(block):
-                k = offsets[1, b] + i * step
-                weight = window[k] + etas[1, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] + 1 + i])
-        i = taps - 1
-        for b in range(block):
-            if counts[1, b] > i:
-                k = offsets[1, b] + i * step
-                weight = window[k] + etas[1, b] * delta[k]
-                total[b] = np.float32(
-                    total[b] + weight * buffer[centre[b] + 1 + i])
+                if counts[wing, b] > i:
+                    total[b] = np.float32(total[b] + terms[wing, b, i])
         output[t - start:t - start + block] = total[:block]
         t += block
     return t - start
