@@ -139,7 +139,14 @@ def read(path):
 
 def machine():
     capability = torch.backends.cpu.get_cpu_capability()
-    return {'processor': platform.processor() or platform.machine(),
+    name = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as file:
+            name = next(line.split(':', 1)[1].strip() for line in file
+                        if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return {'processor': name,
             'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(),
             'cpu_capability': capability, 'torch': torch.__version__}
 

@@ -401,3 +401,16 @@ def test_mic_without_sounddevice_or_device_says_what_to_do(capsys):
         cli.main(['--live', 'mic'])
     assert exit_.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def test_readme_example_runs(monkeypatch):
+    """The README's Live pitch example, as written, from the checkout"""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, 'README.md'), encoding='utf-8') as file:
+        text = file.read()
+    section = text[text.index('## Live pitch'):]
+    code = section[section.index('```python\n') + 10:section.index('\n```\n')]
+    monkeypatch.chdir(root)
+    namespace = {}
+    exec(compile(code, 'README.md', 'exec'), namespace)
+    assert len(namespace['offline'][0]) == 1 + len(namespace['audio']) // 160
