@@ -159,7 +159,7 @@ def test_small_network_calls_give_the_block_bits_on_any_thread_count(capacity):
     try:
         for count in (1, 2, 3):
             torch.set_num_threads(count)
-            for size in (1, 2, 3, 4, 17):
+            for size in (1, 2, 3, 4, 17, 40):
                 ready = torchcrepe.infer.ready(frames[:size], capacity)
                 assert torch.equal(ready, whole[:size]), (count, size)
                 assert torch.get_num_threads() == count

@@ -34,6 +34,11 @@ CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 3
 # A caller with fewer ready frames (a live tracker) pads to this many.
 FEWEST_FRAMES = 2
 
+# From this many frames, a folded CPU call gives every frame the numbers
+# of a full block on any thread count (model.FoldedCrepe): a live tracker
+# that has fallen behind runs its backlog on every thread
+MANY_FRAMES = 16
+
 # Frames per onnxruntime call (backend='onnx', CPU only)
 ONNX_BLOCK_SIZE = 64
 
@@ -227,13 +232,19 @@ class Inference:
         thread: on several, oneDNN may split a small call's sums across
         threads (medium and larger capacities, some sizes), so torch's
         thread count is set to 1 for the call and then restored, which
-        other threads running torch at that moment also see. Elsewhere
-        a whole block, as `infer`. Without gradients.
+        other threads running torch at that moment also see. MANY_FRAMES
+        frames or more (a backlog) run on torch's threads as they are, in
+        calls of MANY_FRAMES frames at least. Elsewhere a whole block, as
+        `infer`. Without gradients.
         """
         if not exact_below_block(device, precision, backend):
             with torch.no_grad():
                 return self.run(frames, model, device, precision=precision,
                                 backend=backend)
+        if frames.size(0) >= MANY_FRAMES:
+            with torch.no_grad():
+                return self.run(frames, model, device, precision=precision,
+                                backend=backend, fewest=MANY_FRAMES)
         threads = torch.get_num_threads()
         try:
             if threads != 1:

@@ -11,7 +11,6 @@ import queue
 import sys
 
 import numpy as np
-import torch
 
 from .. import checks, files
 from ..constants import SAMPLE_RATE
@@ -93,8 +92,9 @@ def plan(args):
 
 def run(args, tracker):
     """Track until the input ends (or Ctrl-C); returns the exit status"""
-    # One thread: a live tracker shares the machine with the recording
-    torch.set_num_threads(1)
+    # torch's threads as they are: a push's few frames run on one thread
+    # anyway (network.infer.ready), and a backlog, when the model is slower
+    # than the audio, on all of them
     tracker.warm()
     output = sys.stdout
     try:
