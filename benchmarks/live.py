@@ -27,7 +27,6 @@ the resampler alone.
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 
@@ -138,17 +137,8 @@ def read(path):
 
 
 def machine():
-    capability = torch.backends.cpu.get_cpu_capability()
-    name = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as file:
-            name = next(line.split(':', 1)[1].strip() for line in file
-                        if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
-    return {'processor': name,
-            'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(),
-            'cpu_capability': capability, 'torch': torch.__version__}
+    return {'cpu': torchcrepe.hardware.describe(), 'cpu_count': os.cpu_count(),
+            'torch_threads': torch.get_num_threads(), 'torch': torch.__version__}
 
 
 def ms(value):

@@ -179,6 +179,16 @@ def pitch_settings(args, device='cpu', progress=False):
         args.backend)
 
 
+def checked_device(args):
+    """The device --gpu names, with --precision and --backend checked
+    against it; raises ValueError naming the option"""
+    device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
+    checks.device(device, '--gpu')
+    precision = checks.precision(args.precision, device, '--precision')
+    checks.backend(args.backend, device, precision, '--backend')
+    return device
+
+
 def plan(args):
     """Check the arguments; returns the output paths per audio file
 
@@ -188,7 +198,7 @@ def plan(args):
     if args.live is not None:
         folder.check_unused(args)
         checks.hop_length(args.hop_length, '--hop_length')
-        return live_cli.plan(args)
+        return live_cli.plan(args, checked_device(args))
     live_cli.check_unused(args)
     if args.audio_files is None:
         return None
@@ -202,10 +212,7 @@ def plan(args):
 
     checks.hop_length(args.hop_length, '--hop_length')
     checks.batch_size(args.batch_size, '--batch_size')
-    device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
-    checks.device(device, '--gpu')
-    precision = checks.precision(args.precision, device, '--precision')
-    checks.backend(args.backend, device, precision, '--backend')
+    device = checked_device(args)
 
     if args.embed:
         if args.output_files is None:

@@ -6,13 +6,14 @@ the device and reduced-precision copies it makes. Every network call sees
 exactly `block_size(device, capacity, backend)` frames (the last block is padded),
 so a frame's numbers never depend on how many frames came with it.
 """
+import contextlib
 import copy
 import threading
 
 import torch
 
 from . import checks, hardware, weights
-from .model import CAPACITIES, Crepe, FoldedCrepe
+from .model import CAPACITIES, SIGMOID_ROWS, Crepe, FoldedCrepe
 from .utils import ParameterError
 
 
@@ -35,9 +36,10 @@ CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 3
 FEWEST_FRAMES = 2
 
 # From this many frames, a folded CPU call gives every frame the numbers
-# of a full block on any thread count (model.FoldedCrepe): a live tracker
-# that has fallen behind runs its backlog on every thread
-MANY_FRAMES = 16
+# of a full block on any thread count: the classifier's row groups
+# (model.FoldedCrepe). A live tracker that has fallen behind runs its
+# backlog on every thread
+MANY_FRAMES = SIGMOID_ROWS
 
 # Frames per onnxruntime call (backend='onnx', CPU only)
 ONNX_BLOCK_SIZE = 64
@@ -237,24 +239,16 @@ class Inference:
         calls of MANY_FRAMES frames at least. Elsewhere a whole block, as
         `infer`. Without gradients.
         """
-        if not exact_below_block(device, precision, backend):
-            with torch.no_grad():
-                return self.run(frames, model, device, precision=precision,
-                                backend=backend)
-        if frames.size(0) >= MANY_FRAMES:
-            with torch.no_grad():
-                return self.run(frames, model, device, precision=precision,
-                                backend=backend, fewest=MANY_FRAMES)
-        threads = torch.get_num_threads()
-        try:
-            if threads != 1:
-                torch.set_num_threads(1)
-            with torch.no_grad():
-                return self.run(frames, model, device, precision=precision,
-                                backend=backend, fewest=FEWEST_FRAMES)
-        finally:
-            if threads != 1:
-                torch.set_num_threads(threads)
+        fewest, threads = None, contextlib.nullcontext()
+        if exact_below_block(device, precision, backend):
+            fewest = FEWEST_FRAMES
+            if frames.size(0) >= MANY_FRAMES:
+                fewest = MANY_FRAMES
+            else:
+                threads = one_thread()
+        with torch.no_grad(), threads:
+            return self.run(frames, model, device, precision=precision,
+                            backend=backend, fewest=fewest)
 
     def run(self, frames, model='full', device='cpu', embed=False, *,
             precision=None, backend='torch', fewest=None):
@@ -280,6 +274,20 @@ class Inference:
             frames, size,
             lambda block: network(block.to(device=device, dtype=dtype),
                                   embed=embed).float(), fewest)
+
+
+@contextlib.contextmanager
+def one_thread():
+    """torch on one thread inside the block, its thread count restored
+    after (a process-wide setting: other threads see it meanwhile)"""
+    threads = torch.get_num_threads()
+    if threads != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if threads != 1:
+            torch.set_num_threads(threads)
 
 
 def needs_gradient(frames):

@@ -219,8 +219,8 @@ def local_average_cents(weights, bins, transform=None):
         values = weights.detach().contiguous().numpy()
         centres = bins.to('cpu', torch.int64).contiguous().numpy()
         loops = compiled()
+        count = values.shape[2]
         for item in range(len(values)):
-            count = values.shape[2]
             if count <= loops.STRETCH:
                 # One stretch: no threads to start (and none left spinning
                 # beside the next push's network, live); the same sums

@@ -60,8 +60,9 @@ def check_unused(args):
         raise ValueError(f'{", ".join(given)} need{"s" if len(given) == 1 else ""} --live')
 
 
-def plan(args):
-    """Check the arguments of live mode; returns the Tracker
+def plan(args, device):
+    """Check the arguments of live mode; returns the Tracker (`device`:
+    what --gpu names, checked with --precision and --backend)
 
     Raises ValueError naming the argument and what is allowed.
     """
@@ -78,10 +79,6 @@ def plan(args):
     checks.sample_rate(rate, '--live_rate')
     checks.voicing_threshold(args.voicing_threshold, '--voicing_threshold')
     checked_max_delay(args.max_delay, '--max_delay')
-    device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
-    checks.device(device, '--gpu')
-    precision = checks.precision(args.precision, device, '--precision')
-    checks.backend(args.backend, device, precision, '--backend')
     checks.frequency_range(args.fmin, args.fmax)
     if args.live == 'mic':
         microphone()  # refused here, before any work, when there is none
