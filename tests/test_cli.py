@@ -234,7 +234,9 @@ def test_unwritable_output_directory(voice, tmp_path, capsys):
     blocker.write_text('a file where a folder is needed')
     status = main('--audio_files', voice, '--output_files', blocker / 'sub' / 'p.csv')
     assert status == 2
-    assert f'cannot create output directory {blocker}' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"--output_files '{blocker / 'sub' / 'p.csv'}'" in err
+    assert f'cannot create output directory {blocker}' in err
 
 
 def test_output_directory_without_permission(voice, tmp_path, capsys, monkeypatch):
@@ -244,7 +246,9 @@ def test_output_directory_without_permission(voice, tmp_path, capsys, monkeypatc
     (tmp_path / 'locked').mkdir()
     status = main('--audio_files', voice, '--output_files', tmp_path / 'locked' / 'p.csv')
     assert status == 2
-    assert f"cannot write to output directory {tmp_path / 'locked'}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"--output_files '{tmp_path / 'locked' / 'p.csv'}'" in err
+    assert f"cannot write to output directory {tmp_path / 'locked'}" in err
 
 
 def silent_wav(path):

@@ -5,14 +5,15 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import torchcrepe
-from torchcrepe import __main__ as cli
-from torchcrepe.dataset import base, listing, outputs
+from torchcrepe import __main__ as cli, distributed
+from torchcrepe.dataset import base, listing, outputs, pool
 
 from .signals import tone, write_wav
 
@@ -341,3 +342,205 @@ def test_listing_is_sorted_and_skips_output_dir(tree, tmp_path):
         listing.seed_from('a/y.wav')
     assert listing.seed_from('a/x.wav') == int.from_bytes(
         __import__('hashlib').sha256(b'a/x.wav').digest()[:8], 'little') & (2 ** 63 - 1)
+
+
+###############################################################################
+# Links, repeated list lines, --jobs beyond the cores
+###############################################################################
+
+
+def written(out):
+    """Every file under out, relative, sorted"""
+    return sorted(os.path.relpath(os.path.join(folder, name), out).replace(os.sep, '/')
+                  for folder, _, names in os.walk(out) for name in names)
+
+
+def failures(out):
+    with open(os.path.join(out, 'failures.jsonl')) as file:
+        return [json.loads(line) for line in file]
+
+
+def short_wav(path, frequency=200.):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_wav(path, tone(frequency, .1, 16000), 16000)
+
+
+# Symbolic links on Windows need a privilege
+links = pytest.mark.skipif(sys.platform == 'win32', reason='symbolic links')
+
+
+@links
+def test_symlink_loop_is_a_failure_never_followed(tmp_path, capsys):
+    root = tmp_path / 'in'
+    short_wav(str(root / 'a.wav'))
+    short_wav(str(root / 'sub' / 'b.wav'), 300.)
+    (root / 'z.wav').write_text('not audio')  # a failure after the loop
+    os.symlink('.', root / 'loop')        # the folder itself
+    os.symlink('..', root / 'sub' / 'up')  # its parent, the root
+    out = str(tmp_path / 'out')
+    status = cli.main(['--audio_dir', str(root), '--output_dir', out,
+                       '--model', 'tiny', '--jobs', '0', '--quiet'])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert 'Traceback' not in error
+    assert 'torchcrepe: 2 succeeded, 0 skipped (output exists), 3 failed' in error
+    assert written(out) == ['a.npz', 'failures.jsonl', 'sub/b.npz']
+    lines = failures(out)
+    # In listing order, among the files' own failures
+    assert [(line['relative'], line['error']) for line in lines] == [
+        ('loop', 'SymlinkLoop'), ('z.wav', 'ValueError'), ('sub/up', 'SymlinkLoop')]
+    assert lines[0]['path'] == str(root / 'loop')
+    assert 'is a symlink loop' in lines[0]['message']
+    assert 'not followed' in lines[2]['message']
+
+
+@links
+def test_symlinks_reach_each_real_file_once(tmp_path, capsys):
+    root, outside = tmp_path / 'in', tmp_path / 'ext' / 'd'
+    short_wav(str(root / 'real' / 'x.wav'))
+    short_wav(str(root / 'real' / 'y.wav'), 250.)
+    short_wav(str(outside / 'e.wav'), 300.)
+    short_wav(str(outside / 'f.wav'), 350.)
+    os.symlink('real', root / 'alias')                   # a folder of the tree
+    os.symlink('real/x.wav', root / 'b.wav')             # a file of the tree
+    os.symlink(outside / 'e.wav', root / 'c.wav')        # a file outside it
+    os.symlink(outside, root / 'ext1')                   # a folder outside it,
+    os.symlink(outside, root / 'ext2')                   # twice
+    os.symlink(tmp_path / 'nowhere.wav', root / 'gone.wav')
+    os.symlink(tmp_path / 'nowhere', root / 'gone.txt')  # not audio: ignored
+    os.link(root / 'real' / 'y.wav', root / 'hard.wav')  # a second name
+    out = str(tmp_path / 'out')
+    summary = torchcrepe.predict_from_folder_to_folder(
+        str(root), out, model='tiny', jobs=0)
+    # x under its own path, e.wav at its first path (c.wav, before ext1/),
+    # y at its first name (hard.wav, before real/)
+    assert (summary.succeeded, summary.skipped, summary.failed) == (4, 0, 1)
+    assert written(out) == ['c.npz', 'ext1/f.npz', 'failures.jsonl', 'hard.npz',
+                            'real/x.npz']
+    (line,) = failures(out)
+    assert (line['relative'], line['error']) == ('gone.wav', 'DanglingSymlink')
+    assert 'is a dangling symlink' in line['message'] and 'nowhere.wav' in line['message']
+    left_out = [text for text in capsys.readouterr().err.splitlines()
+                if 'is left out' in text]
+    assert left_out == [
+        f'torchcrepe: warning: {root}/alias is left out: a symlink to '
+        f'{os.path.realpath(root / "real")!r}, which is walked under its own path',
+        f'torchcrepe: warning: {root}/b.wav is left out: a symlink to '
+        f'{os.path.realpath(root / "real" / "x.wav")!r}, which is listed under '
+        'its own path',
+        f'torchcrepe: warning: {root}/ext2 is left out: the same folder as '
+        "'ext1', walked before it",
+        f'torchcrepe: warning: {root}/ext1/e.wav is left out: the same file as '
+        "'c.wav', listed before it",
+        f'torchcrepe: warning: {root}/real/y.wav is left out: the same file as '
+        "'hard.wav', listed before it"]
+    # The outputs are those of the real files
+    for name, real in (('c.wav', outside / 'e.wav'),
+                       ('real/x.wav', root / 'real' / 'x.wav')):
+        _, pitch, _ = outputs.read(listing.output_path(out, name, 'npz'))
+        audio, rate = torchcrepe.load.audio(str(real))
+        torch.manual_seed(listing.seed_from(name))
+        want = torchcrepe.predict(audio, rate, model='tiny',
+                                  decoder=torchcrepe.decode.viterbi)
+        np.testing.assert_array_equal(pitch, want[0].numpy())
+
+
+def test_unreadable_folder_is_a_failure(tmp_path, monkeypatch):
+    root = tmp_path / 'in'
+    short_wav(str(root / 'a.wav'))
+    short_wav(str(root / 'locked' / 'b.wav'))
+    scandir = os.scandir
+
+    def refusing(path='.'):
+        if os.fspath(path).endswith('locked'):
+            raise PermissionError(13, 'Permission denied', os.fspath(path))
+        return scandir(path)
+    monkeypatch.setattr(listing.os, 'scandir', refusing)
+    out = str(tmp_path / 'out')
+    summary = torchcrepe.predict_from_folder_to_folder(
+        str(root), out, model='tiny', jobs=0)
+    assert (summary.succeeded, summary.failed) == (1, 1)
+    (line,) = failures(out)
+    assert (line['relative'], line['error']) == ('locked', 'PermissionError')
+    assert 'cannot be read (Permission denied)' in line['message']
+
+
+@links
+def test_audio_list_repeated_file_done_once(tmp_path, capsys):
+    root = tmp_path / 'in'
+    short_wav(str(root / 'sub' / 'a.wav'))
+    short_wav(str(root / 'other' / 'b.wav'), 300.)
+    os.symlink('sub/a.wav', root / 'link.wav')
+    manifest = root / 'list.txt'
+    manifest.write_text('sub/a.wav\nother/b.wav\nsub/../sub/a.wav\n'
+                        f'{root}/sub/a.wav\nlink.wav\ngone.wav\n./gone.wav\n')
+    out = str(tmp_path / 'out')
+    status = cli.main(['--audio_list', str(manifest), '--output_dir', out,
+                       '--model', 'tiny', '--jobs', '0', '--quiet'])
+    assert status == 1
+    error = capsys.readouterr().err
+    # One file, one output, one count: the first line wins
+    assert 'torchcrepe: 2 succeeded, 0 skipped (output exists), 1 failed' in error
+    assert written(out) == ['failures.jsonl', 'other/b.npz', 'sub/a.npz']
+    (line,) = failures(out)
+    assert (line['relative'], line['error']) == ('gone.wav', 'FileNotFoundError')
+    left_out = [text for text in error.splitlines() if 'is left out' in text]
+    assert left_out == [
+        f'torchcrepe: warning: {path} is left out: the same file as line '
+        f'{first} of {manifest}'
+        for path, first in ((root / 'sub' / 'a.wav', 1), (root / 'sub' / 'a.wav', 1),
+                            (root / 'link.wav', 1), (root / 'gone.wav', 6))]
+
+
+def test_jobs_beyond_the_cores_are_capped(tree, tmp_path, monkeypatch):
+    used = []
+    records = pool.records
+
+    def recording(items, job, jobs, profile=None):
+        used.append(jobs)
+        return records(items, job, 0, profile)  # no processes in this test
+    monkeypatch.setattr(pool, 'records', recording)
+    monkeypatch.setattr(pool, 'cores', lambda: 2)
+    with pytest.warns(UserWarning) as caught:
+        summary = torchcrepe.predict_from_folder_to_folder(
+            tree, str(tmp_path / 'out'), model='tiny', jobs=1000)
+    assert [str(warning.message) for warning in caught] == [
+        'jobs=1000 (--jobs 1000) is more than the 2 CPU cores this process '
+        'may run on; using jobs=2: each worker process needs a core of its '
+        'own for its torch thread, and more workers would only take turns on '
+        'the same cores']
+    assert used == [2] and (summary.succeeded, summary.failed) == (4, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        torchcrepe.predict_from_folder_to_folder(
+            tree, str(tmp_path / 'out2'), model='tiny', jobs=2)
+    assert used == [2, 2]
+
+
+def test_ray_actors_capped_at_the_cluster():
+    assert distributed.actor_count(None, {'CPU': 4.}) == 4
+    assert distributed.actor_count(3, {'CPU': 4.}) == 3
+    with pytest.warns(UserWarning, match=r'jobs=8 \(--jobs 8\) is more than the '
+                                         r'4 CPUs of the Ray cluster; using jobs=4'):
+        assert distributed.actor_count(8, {'CPU': 4.}) == 4
+    with pytest.warns(UserWarning, match='the 1 GPU of the Ray cluster'):
+        assert distributed.actor_count(2, {'CPU': 8., 'GPU': 1.}, gpu=True) == 1
+
+
+@pytest.mark.parametrize('arguments', [
+    dict(jobs=-1), dict(jobs=True), dict(jobs=2.), dict(jobs='2'),
+    dict(output_dir=None), dict(audio_list='list.txt'), dict(format='wav'),
+    dict(decoder=lambda x: x), dict(engine='spark')])
+def test_refused_arguments_are_parameter_errors(tree, tmp_path, arguments):
+    arguments = dict(dict(audio_dir=tree, output_dir=str(tmp_path / 'out'),
+                          model='tiny'), **arguments)
+    with pytest.raises(torchcrepe.ParameterError):
+        torchcrepe.predict_from_folder_to_folder(**arguments)
+    assert not (tmp_path / 'out').exists()
+
+
+def test_engine_ray_without_ray_is_a_parameter_error(tree, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'ray', None)
+    with pytest.raises(torchcrepe.ParameterError, match='torchcrepe\\[ray\\]'):
+        torchcrepe.predict_from_folder_to_folder(
+            tree, str(tmp_path / 'out'), model='tiny', engine='ray')

@@ -22,6 +22,25 @@ def test_a_hop_under_one_sample_is_refused_before_resampling():
         framing.at_model_rate(torch.zeros(1, 10), 48000, 2)
 
 
+@pytest.mark.parametrize('sample_rate, hop_length', [(1, None), (99, None),
+                                                     (63, 1)])
+def test_a_sample_rate_too_low_for_pitch_is_blamed(sample_rate, hop_length):
+    with pytest.raises(ParameterError, match=f'sample_rate must be at least 100 Hz.*'
+                                             f'got {sample_rate} Hz'):
+        framing.checked_hop(sample_rate, hop_length)
+
+
+def test_the_lowest_sample_rates_still_work():
+    assert framing.checked_hop(100) == 160
+    assert framing.checked_hop(64, 1) == 250
+
+
+def test_predict_blames_the_sample_rate():
+    import torchcrepe
+    with pytest.raises(ParameterError, match='sample_rate must be at least 100 Hz'):
+        torchcrepe.predict(torch.zeros(1, 100), 1, model='tiny')
+
+
 def test_resample_is_resampy():
     audio = torch.rand(1, 4410, generator=torch.Generator().manual_seed(0)) - .5
     expected = resampy.resample(audio[0].numpy(), 44100, 16000)

@@ -79,6 +79,67 @@ def test_truncated_wav(tmp_path):
         torchcrepe.load.audio(path)
 
 
+@pytest.mark.parametrize('sample_format, channels', [('int16', 1), ('int24', 2),
+                                                     ('float32', 1)])
+def test_wav_cut_short_is_read_with_a_warning(tmp_path, sample_format, channels):
+    """An interrupted copy: the header declares 1000 samples, 1 kB is left.
+    What is there is read, with a warning naming the file and both lengths"""
+    path = tmp_path / 'cut.wav'
+    expected = signal(channels)
+    write_wav(path, expected, 8000, sample_format)
+    path.write_bytes(path.read_bytes()[:1024])
+    with pytest.warns(torchcrepe.load.TruncatedAudioWarning) as caught:
+        audio, sample_rate = torchcrepe.load.audio(path)
+    held = audio.shape[1]
+    assert 0 < held < 1000 and sample_rate == 8000
+    message = str(caught[0].message)
+    assert f"audio file '{path}' is truncated" in message
+    assert 'declares 1000 samples (0.125 s)' in message
+    assert f'holds {held} ({held / 8000:.3f} s)' in message
+    assert caught[0].filename == __file__
+    np.testing.assert_allclose(audio.numpy(), expected[:, :held],
+                               atol=FORMATS[sample_format] + 1e-7)
+
+
+def test_whole_wav_has_no_warning(tmp_path, recwarn):
+    path = tmp_path / 'whole.wav'
+    write_wav(path, signal(2), 8000, 'int24')
+    assert torchcrepe.load.wav_declared_samples(path) == 1000
+    torchcrepe.load.audio(path)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_streamed_wav_of_unknown_length_has_no_warning(tmp_path, recwarn):
+    """Writers that stream (e.g. to a pipe) leave the data size 0xFFFFFFFF"""
+    path = tmp_path / 'streamed.wav'
+    write_wav(path, signal(), 8000)
+    data = bytearray(path.read_bytes())
+    at = data.index(b'data') + 4
+    data[at:at + 4] = (0xFFFFFFFF).to_bytes(4, 'little')
+    path.write_bytes(bytes(data))
+    assert torchcrepe.load.wav_declared_samples(path) is None
+    assert torchcrepe.load.audio(path)[0].shape == (1, 1000)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_truncated_wav_through_predict_from_file_and_the_command_line(tmp_path):
+    """A 2 s file cut to 1 kB: 490 samples, 4 frames, and the user is told why"""
+    path = tmp_path / 'cut.wav'
+    write_wav(path, np.sin(np.arange(32000) * .1)[None] * .5, 16000)
+    path.write_bytes(path.read_bytes()[:1024])
+    with pytest.warns(torchcrepe.load.TruncatedAudioWarning, match='truncated'):
+        pitch = torchcrepe.predict_from_file(path, model='tiny')
+    assert pitch.shape == (1, 1 + 490 // 160)
+    import subprocess
+    import sys
+    result = subprocess.run(
+        [sys.executable, '-m', 'torchcrepe', '--model', 'tiny', '--audio_files',
+         str(path), '--output_files', str(tmp_path / 'p.csv')],
+        capture_output=True, text=True)
+    assert result.returncode == 0
+    assert 'declares 32000 samples (2.000 s), the file holds 490' in result.stderr
+
+
 def test_empty_wav_is_refused_by_predict(tmp_path):
     path = tmp_path / 'silent.wav'
     write_wav(path, np.zeros((1, 0)), 16000)

@@ -50,3 +50,19 @@ def test_predict_files_writes_every_output_of_a_file(tmp_path):
     rows = (tmp_path / 'a.csv').read_text().splitlines()[1:]
     assert len(rows) == pitch.size(1)
     assert abs(float(rows[20].split(',')[1]) - float(pitch[0, 20])) < 1e-3
+
+
+def test_predict_files_draws_the_picture_in_its_extensions_format(tmp_path):
+    pytest.importorskip('matplotlib')
+    path = tmp_path / 'a.wav'
+    write_wav(path, tone(250, .5).numpy()[0], 16000)
+    options = pipeline.settings(model='tiny', decoder='weighted_argmax')
+    outputs.predict_files([path], [None], [None], options,
+                          plot_files=[tmp_path / 'a.jpg'])
+    assert (tmp_path / 'a.jpg').read_bytes()[:2] == b'\xff\xd8'
+
+    # An extension no picture format has is refused before any work
+    with pytest.raises(torchcrepe.ParameterError, match=r'plot_files.*a\.wavy'):
+        outputs.predict_files([path], [tmp_path / 'a.csv'], [None], options,
+                              plot_files=[tmp_path / 'a.wavy'])
+    assert not (tmp_path / 'a.csv').exists()

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import torchcrepe
-from torchcrepe import decode, network, pipeline
+from torchcrepe import decode, hardware, network, pipeline
 
 from .signals import tone
 
@@ -57,3 +57,27 @@ def test_track_equals_postprocess_of_the_network(frames):
         probabilities.T[None], 50., torchcrepe.MAX_FMAX, decode.weighted_argmax)
     assert torch.equal(pitch, expected) and torch.equal(periodicity, expected_periodicity)
     assert abs(pitch[0, 10:-10].median() - 300) < 3
+
+
+def test_settings_decide_bfloat16_by_the_capacitys_probe(monkeypatch):
+    """On a native-bfloat16 CPU, settings asks the probe for its model; the
+    probe's run is that capacity's network (here never run: mocked)"""
+    monkeypatch.delenv(hardware.ENVIRONMENT, raising=False)
+    monkeypatch.setattr(hardware, 'native_bfloat16', lambda device='cpu': True)
+    hardware.PROBES.forget()
+    answers = {'tiny': (2., 1.), 'full': (1., 4.)}
+    asked = []
+
+    def measure(run):
+        asked.append(run)
+        return answers['tiny' if len(asked) == 1 else 'full']
+    monkeypatch.setattr(hardware, 'measure', measure)
+    try:
+        assert pipeline.settings(model='tiny', precision='bfloat16').precision == 'bfloat16'
+        with pytest.warns(RuntimeWarning, match="model='full'"):
+            assert pipeline.settings(model='full', precision='bfloat16').precision == 'float32'
+        assert pipeline.settings(model='full').precision == 'float32'
+        assert len(asked) == 2 and all(callable(run) for run in asked)
+    finally:
+        hardware.PROBES.forget()
+        hardware.forget_warnings()

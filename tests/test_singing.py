@@ -1,10 +1,12 @@
 """torchcrepe.singing on pitch tracks with analytic truth (no network)"""
 import json
+import os
 
 import numpy as np
 import pytest
 
-from torchcrepe import singing
+from torchcrepe import ParameterError, singing
+from torchcrepe.singing import picture
 
 from .signals import arrival
 
@@ -265,23 +267,79 @@ def test_shorter_than_a_note():
     assert report.notes == [] and 'shorter than 80 ms' in report.message
 
 
+@pytest.fixture
+def no_analysis(monkeypatch):
+    """Bad input must be refused before any analysis: finding notes fails"""
+    def segment(*args, **kwargs):
+        raise AssertionError('the analysis started')
+    monkeypatch.setattr(singing.notes, 'segment', segment)
+
+
 def test_nan_pitch_is_unvoiced_and_inf_is_refused():
     pitch = track([(.5, lambda t: 60 + 0 * t)], dither=False)
     pitch[20:23] = np.nan  # a 30 ms dropout is bridged
     assert len(singing.analyse(pitch, None, HOP).notes) == 1
     pitch[10] = np.inf
-    with pytest.raises(ValueError, match='pitch must not hold infinite'):
+    with pytest.raises(ParameterError, match='pitch must not hold infinite'):
         singing.analyse(pitch, None, HOP)
 
 
-@pytest.mark.parametrize('hop', [0, -.01, 160, float('nan'), '0.01', .1])
-def test_hop_must_be_seconds(hop):
-    with pytest.raises(ValueError, match='hop_seconds'):
+@pytest.mark.parametrize('value', [1e9, 5000.5, 19.9, 1e-3, -1., -220., np.inf, -np.inf])
+def test_pitch_out_of_range_is_refused_naming_the_frame(no_analysis, value):
+    pitch = np.full(100, 220.)
+    pitch[3] = np.nan
+    pitch[5] = 0.
+    pitch[[7, 40]] = value
+    with pytest.raises(ParameterError) as error:
+        singing.analyse(pitch, None, HOP)
+    message = str(error.value)
+    assert message.startswith('pitch must') and '20..5000 Hz' in message
+    assert message.endswith(f'frame 7 is {value:g} Hz')
+    assert ('negative' in message) == (value < 0 and np.isfinite(value))
+
+
+def test_pitch_range_ends_are_notes_and_nan_or_zero_unvoiced():
+    assert (singing.track.MIN_PITCH, singing.track.MAX_PITCH) == (20., 5000.)
+    pitch = np.r_[np.full(50, 20.), np.zeros(10), np.full(50, 5000.)]
+    report = singing.analyse(pitch, None, HOP)
+    assert [(note.name, round(note.midi, 3)) for note in report.notes] == \
+        [('D#0', 15.487), ('D#8', 111.076)]
+    gap = np.where(pitch == 0, np.nan, pitch)
+    assert singing.analyse(gap, None, HOP).to_dict() == report.to_dict()
+    # null, as the .json pitch files write unvoiced frames, is NaN too
+    listed = [None if value == 0 else value for value in pitch.tolist()]
+    assert singing.analyse(listed, None, HOP).to_dict() == report.to_dict()
+
+
+@pytest.mark.parametrize('hop', [0, -.01, 160, float('nan'), float('inf'), '0.01',
+                                 True, None, .1, 1e-9, 6e-5])
+def test_hop_must_be_seconds(no_analysis, hop):
+    with pytest.raises(ParameterError) as error:
         singing.analyse(np.full(100, 220.), None, hop)
+    assert str(error.value).startswith(
+        'hop_seconds must be a number of seconds with 6.25e-05 <= hop_seconds <= 0.03')
+
+
+def test_a_hop_of_a_nanosecond_is_refused_at_once():
+    # It used to reach scipy and die there with a MemoryError
+    with pytest.raises(ParameterError, match='hop_seconds'):
+        singing.analyse(np.full(100, 220.), np.ones(100), 1e-9)
+
+
+def test_crepe_finest_hop_and_numpy_numbers_are_accepted():
+    hop = singing.track.MIN_HOP
+    assert hop == 1 / 16000
+    pitch = hz(np.full(int(.2 / hop), 60.))
+    assert [note.name for note in singing.analyse(pitch, None, hop).notes] == ['C4']
+    pitch = track([(.5, lambda t: 60 + 0 * t)], dither=False)
+    plain = singing.analyse(pitch, None, HOP, tuning=442., start=.032).to_dict()
+    typed = singing.analyse(pitch, None, np.float64(HOP), tuning=np.float32(442.),
+                            start=np.float64(.032)).to_dict()
+    assert typed == plain
 
 
 def test_hop_must_match_the_duration():
-    with pytest.raises(ValueError, match='hop_seconds=0.005 does not match'):
+    with pytest.raises(ParameterError, match='hop_seconds=0.005 does not match'):
         singing.analyse(np.full(101, 220.), None, .005, duration=1.)
     assert singing.analyse(np.full(101, 220.), None, .01, duration=1.).notes
 
@@ -289,20 +347,175 @@ def test_hop_must_match_the_duration():
 @pytest.mark.parametrize('arguments, match', [
     (dict(periodicity=np.ones(99)), 'periodicity must have the shape'),
     (dict(periodicity=np.full(100, 2.)), 'within 0..1'),
+    (dict(periodicity=np.full(100, -.1)), 'within 0..1'),
+    (dict(periodicity=np.full(100, np.nan)), 'periodicity must be finite'),
+    (dict(periodicity=np.full(100, '.5')), 'periodicity must be an array of numbers'),
+    (dict(periodicity=np.full(100, .5 + 0j)), 'periodicity must be an array of numbers'),
     (dict(tuning=300), 'tuning must be'),
     (dict(tuning='auto'), 'tuning must be'),
+    (dict(tuning='440'), 'tuning must be'),
+    (dict(tuning=float('nan')), 'tuning must be'),
+    (dict(tuning=float('inf')), 'tuning must be'),
+    (dict(tuning=True), 'tuning must be'),
     (dict(reference=[(1, .5, 60)]), r'reference\[0\]'),
     (dict(reference=[(0, 1)]), r'reference\[0\]'),
+    (dict(reference=[(0, 1, 60), (0, float('nan'), 60)]), r'reference\[1\]'),
+    (dict(reference=[(0, True, 60)]), r'reference\[0\]'),
+    (dict(reference=[(0, 1e9, 60)]), r'reference\[0\] needs 0 <= onset < offset <= 360000'),
+    (dict(reference=[(-1, 1, 60)]), r'reference\[0\]'),
+    (dict(reference=[(0, 1, 128)]), r'reference\[0\]'),
+    (dict(reference=5), 'reference must be a list'),
     (dict(voicing_threshold=2), 'voicing_threshold'),
+    (dict(voicing_threshold=float('nan')), 'voicing_threshold'),
+    (dict(voicing_threshold=-.1), 'voicing_threshold'),
+    (dict(voicing_threshold='0.2'), 'voicing_threshold'),
     (dict(window_seconds=-1), 'window_seconds'),
+    (dict(window_seconds=float('nan')), 'window_seconds'),
+    (dict(window_seconds=float('inf')), 'window_seconds'),
+    (dict(window_seconds=1e9), 'window_seconds <= 0.3'),
+    (dict(window_seconds='0.075'), 'window_seconds'),
+    (dict(window_seconds=True), 'window_seconds'),
+    (dict(start=-.01), 'start must be a number of seconds with 0 <= start <= 360000'),
+    (dict(start=float('nan')), 'start'),
+    (dict(start=float('inf')), 'start'),
+    (dict(start=1e12), 'start'),
+    (dict(start='0'), 'start'),
+    (dict(start=True), 'start'),
+    (dict(duration=0), 'duration must be a number of seconds with 0 < duration'),
+    (dict(duration=-1.), 'duration'),
+    (dict(duration=float('nan')), 'duration'),
+    (dict(duration=float('inf')), 'duration'),
+    (dict(duration=1e12), 'duration'),
+    (dict(duration='1'), 'duration'),
+    (dict(duration=True), 'duration'),
     (dict(loudness=np.ones(99)), 'loudness must have the shape'),
-    (dict(loudness=np.full(100, -np.inf)), 'loudness must be finite')])
-def test_bad_arguments(arguments, match):
+    (dict(loudness=np.full(100, -np.inf)), 'loudness must be finite'),
+    (dict(loudness=np.full(100, np.nan)), 'loudness must be finite'),
+    (dict(loudness=np.r_[np.full(10, -20.), np.full(90, 1e300)]),
+     r'loudness must be dB per frame within \+-1000; frame 10 is 1e\+300'),
+    (dict(loudness=np.full(100, '-20')), 'loudness must be an array of numbers'),
+    (dict(loudness='loud'), 'loudness must be an array of numbers')])
+def test_bad_arguments(no_analysis, arguments, match):
     arguments = dict(dict(periodicity=None), **arguments)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ParameterError, match=match):
         singing.analyse(np.full(100, 220.), hop_seconds=HOP, **arguments)
 
 
-def test_pitch_shape():
-    with pytest.raises(ValueError, match=r'pitch must have shape'):
-        singing.analyse(np.ones((2, 50)), None, HOP)
+@pytest.mark.parametrize('pitch, match', [
+    (np.ones((2, 50)), r'pitch must have shape'),
+    (np.full(100, '220'), 'pitch must be an array of numbers'),
+    (np.full(100, 220 + 1j), 'pitch must be an array of numbers'),
+    (['220', '230'], 'pitch must be an array of numbers'),
+    ('220', 'pitch must be an array of numbers')])
+def test_pitch_type_and_shape(no_analysis, pitch, match):
+    with pytest.raises(ParameterError, match=match):
+        singing.analyse(pitch, None, HOP)
+
+
+def test_complex_tensors_are_refused(no_analysis):
+    torch = pytest.importorskip('torch')
+    with pytest.raises(ParameterError, match='pitch must hold real numbers'):
+        singing.analyse(torch.full((1, 100), 220., dtype=torch.complex64), None, HOP)
+
+
+###############################################################################
+# Writing reports and pictures
+###############################################################################
+
+
+@pytest.fixture(scope='module')
+def report():
+    pitch = track([(.1, None), (1., vibrato(62.05, 5.5, 60.)), (.1, None)])
+    return singing.analyse(pitch, None, HOP)
+
+
+@pytest.mark.parametrize('path', [5, None, b'take.json', ''])
+def test_report_save_needs_a_file_path(tmp_path, monkeypatch, report, path):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParameterError, match='path must be a file path'):
+        report.save(path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_report_save_refuses_a_folder(tmp_path, report):
+    (tmp_path / 'take.json').mkdir()
+    for path in (tmp_path, tmp_path / 'take.json', str(tmp_path / 'new') + os.sep):
+        with pytest.raises(ParameterError, match='path must name a file, not a folder'):
+            report.save(path)
+    assert os.listdir(tmp_path) == ['take.json'] and not os.listdir(tmp_path / 'take.json')
+
+
+def test_report_save_into_a_missing_folder_names_the_path(tmp_path, report):
+    path = tmp_path / 'missing' / 'take.json'
+    with pytest.raises(FileNotFoundError) as error:
+        report.save(path)
+    assert error.value.filename == str(path) and '.tmp' not in str(error.value)
+    assert 'missing' in str(error.value)
+    (tmp_path / 'file').write_text('')
+    with pytest.raises(NotADirectoryError) as error:
+        report.save(tmp_path / 'file' / 'take.json')
+    assert error.value.filename == str(tmp_path / 'file' / 'take.json')
+    assert sorted(os.listdir(tmp_path)) == ['file']
+
+
+# The first bytes of each format
+MAGIC = {'png': b'\x89PNG\r\n\x1a\n', 'jpg': b'\xff\xd8', 'jpeg': b'\xff\xd8',
+         'pdf': b'%PDF', 'svg': b'<?xml'}
+
+
+@pytest.mark.parametrize('extension', ['png', 'jpg', 'JPEG', 'pdf', 'svg'])
+def test_picture_format_follows_the_extension(tmp_path, report, extension):
+    pytest.importorskip('matplotlib')
+    path = tmp_path / f'take.{extension}'
+    picture.save(path, report)
+    data = path.read_bytes()
+    assert data.startswith(MAGIC[extension.lower()])
+    assert extension != 'svg' or b'<svg' in data
+    assert os.listdir(tmp_path) == [path.name]
+
+
+def test_picture_format_argument_overrides_the_extension(tmp_path, report):
+    pytest.importorskip('matplotlib')
+    path = tmp_path / '.take.jpg.x1y2.tmp'
+    picture.save(path, report, format='JPG')
+    assert path.read_bytes().startswith(b'\xff\xd8')
+    with pytest.raises(ParameterError, match=r'format must be .* one of .*\.png'):
+        picture.save(tmp_path / 'take.png', report, format='bmp')
+
+
+@pytest.fixture
+def no_drawing(monkeypatch):
+    pytest.importorskip('matplotlib')
+
+    def draw(*args, **kwargs):
+        raise AssertionError('the picture was drawn')
+    monkeypatch.setattr(picture, 'draw', draw)
+
+
+@pytest.mark.parametrize('name', ['take.txt', 'take', 'take.png.tmp', 'take.pgf'])
+def test_picture_refuses_what_matplotlib_cannot_write(tmp_path, report, no_drawing, name):
+    with pytest.raises(ParameterError) as error:
+        picture.save(tmp_path / name, report)
+    message = str(error.value)
+    assert message.startswith('path must end in a picture format')
+    assert all(f'.{kind},' in message for kind in ('jpg', 'pdf', 'png'))
+    assert '.pgf,' not in message and message.endswith(f"got {str(tmp_path / name)!r}")
+    assert os.listdir(tmp_path) == []
+
+
+def test_picture_refuses_folders_and_missing_folders(tmp_path, report, no_drawing):
+    (tmp_path / 'take.png').mkdir()
+    with pytest.raises(ParameterError, match='path must name a file, not a folder'):
+        picture.save(tmp_path / 'take.png', report)
+    with pytest.raises(FileNotFoundError) as error:
+        picture.save(tmp_path / 'missing' / 'take.png', report)
+    assert error.value.filename == str(tmp_path / 'missing' / 'take.png')
+    assert os.listdir(tmp_path) == ['take.png']
+
+
+def test_picture_refuses_what_is_no_report_or_title(tmp_path, report, no_drawing):
+    with pytest.raises(ParameterError, match='report must be a singing Report'):
+        picture.save(tmp_path / 'take.png', report.to_dict())
+    with pytest.raises(ParameterError, match='title must be a str or None'):
+        picture.save(tmp_path / 'take.png', report, title=5)
+    assert os.listdir(tmp_path) == []

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from torchcrepe import __main__ as main
+from torchcrepe import ParameterError, __main__ as main
+from torchcrepe.singing import cli
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        'examples', 'sung_phrase.wav')
@@ -45,10 +46,19 @@ def test_singing_report_picture(tmp_path):
     (['--singing_report', 'take.txt'], 'must end in .json'),
     (['--singing_report', 'take.json', '--tuning', '500'], '--tuning must be A4'),
     (['--singing_report', 'take.json', '--embed'], 'cannot be used with --embed'),
-    (['--output_files', 'take.csv', '--tuning', 'estimate'], '--tuning needs --singing_report')])
+    (['--output_files', 'take.csv', '--tuning', 'estimate'], '--tuning needs --singing_report'),
+    # Only the Python API writes other picture formats
+    (['--singing_report', 'take.json', '--plot', 'take.jpg'], 'take.jpg must end in .png')])
 def test_bad_singing_options(tmp_path, capsys, monkeypatch, arguments, message):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as stop:
         main.main(['--audio_files', EXAMPLE, '--model', 'tiny'] + arguments)
     assert stop.value.code == 2 and message in capsys.readouterr().err
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('text', ['500', 'nan', 'inf', '', 'auto'])
+def test_tuning_option_is_a_parameter_error(text):
+    with pytest.raises(ParameterError, match='--tuning must be A4 in Hz within 400..480'):
+        cli.tuning(text)
+    assert cli.tuning('442.5') == 442.5 and cli.tuning('estimate') == 'estimate'

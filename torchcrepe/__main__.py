@@ -10,7 +10,8 @@ import sys
 import warnings
 
 
-from . import checks, decode, files, folder, outputs, pipeline, plot
+from . import (checks, decode, files, folder, outputs, paths, pipeline,
+               plot)
 from .constants import MAX_FMAX, PRECISIONS, VOICING_THRESHOLD
 from .model import CAPACITIES
 from .live import cli as live_cli
@@ -82,10 +83,12 @@ def parser():
         '--gpu', type=int, metavar='INDEX', help='run on this CUDA device')
     parser.add_argument(
         '--precision', choices=PRECISIONS,
-        help='float32 (default, exact); bfloat16: faster only where the '
-             'hardware has native bfloat16 (AVX-512 BF16 or AMX CPUs, CUDA '
-             'compute capability 8.0+), elsewhere runs float32 with a '
-             'warning; float16: CUDA only')
+        help='float32 (default, exact); bfloat16: kept where the hardware '
+             'has native bfloat16 (AVX-512 BF16 or AMX CPUs, CUDA compute '
+             'capability 8.0+) and, on a CPU, a short probe at model load '
+             'finds it faster for this model; otherwise runs float32 with a '
+             'warning (TORCHCREPE_BFLOAT16=always|never skips the probe); '
+             'float16: CUDA only')
     parser.add_argument(
         '--backend', default='torch', choices=checks.BACKENDS,
         help="onnx: run the network with onnxruntime (CPU, float32; needs "
@@ -130,7 +133,8 @@ def main(argv=None):
 
     def report(audio_file, error):
         failures.append(audio_file)
-        print(f'torchcrepe: error: {error}', file=sys.stderr)
+        print(f'torchcrepe: error: {_naming_option(error, jobs)}',
+              file=sys.stderr)
 
     try:
         if args.embed:
@@ -140,7 +144,8 @@ def main(argv=None):
                 precision=args.precision, progress=progress,
                 backend=args.backend, pitch=False)
             outputs.embed_files(args.audio_files, jobs['outputs'], options,
-                                fail_fast=args.fail_fast, report=report)
+                                fail_fast=args.fail_fast, report=report,
+                                arguments=EMBED_OPTIONS)
         else:
             options = pitch_settings(args, jobs['device'], progress)
             singing = None
@@ -150,10 +155,11 @@ def main(argv=None):
                 args.audio_files, jobs['outputs'], jobs['periodicity'],
                 options, None if jobs['singing'] else jobs['plots'],
                 args.voicing_threshold, fail_fast=args.fail_fast,
-                report=report, also=singing)
+                report=report, also=singing, arguments=PITCH_OPTIONS)
     except (ValueError, OSError, RuntimeError) as error:
         # --fail-fast: the first failure ends the run
-        print(f'torchcrepe: error: {error}', file=sys.stderr)
+        print(f'torchcrepe: error: {_naming_option(error, jobs)}',
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print('torchcrepe: interrupted; finished outputs are kept, no partial '
@@ -168,6 +174,23 @@ def main(argv=None):
               'failed: ' + ', '.join(map(str, failures)), file=sys.stderr)
         return 1
     return 1 if jobs['plot_skipped'] else 0
+
+
+# How the multi-file runner's messages name the command line's lists
+PITCH_OPTIONS = outputs.Arguments(
+    '--audio_files', ('--output_files', '--output_periodicity_files', '--plot'),
+    indexed=False)
+EMBED_OPTIONS = outputs.Arguments('--audio_files', ('--output_files',),
+                                  indexed=False)
+
+
+def _naming_option(error, jobs):
+    """The error's message, led by the option of the output it names"""
+    if isinstance(error, OSError) and error.filename is not None:
+        for target in jobs['written']:
+            if os.path.abspath(target.path) == os.path.abspath(error.filename):
+                return f'{target.argument}: {error}'
+    return str(error)
 
 
 def pitch_settings(args, device='cpu', progress=False):
@@ -242,36 +265,35 @@ def plan(args):
             raise ValueError(f'--plot: {plot.INSTALL_HINT}')
         plots = None
 
-    written = [path for group in (outputs, periodicity, plots,
-                                  args.singing_report) if group
-               for path in group if path is not None]
-    _check_writable(written)
+    written = [target for option, group in (
+                   ('--output_files', outputs),
+                   ('--output_periodicity_files', periodicity),
+                   ('--plot', plots), ('--singing_report', args.singing_report))
+               if group for target in paths.named(group, option, False)]
+    paths.check_outputs(paths.named(args.audio_files, '--audio_files', False),
+                        written)
+    _make_folders(written)
     return {
         'device': device,
         'outputs': outputs or [None] * count,
         'periodicity': periodicity or [None] * count,
         'plots': plots,
         'plot_skipped': plot_skipped,
-        'singing': singing}
+        'singing': singing,
+        'written': written}
 
 
-def _per_file(paths, count, option):
-    if paths is None:
-        return None
-    if len(paths) != count:
-        raise ValueError(
-            f'{option} needs one path per audio file: got {len(paths)} for '
-            f'{count} audio files')
-    return paths
+def _per_file(given, count, option):
+    return None if given is None else paths.one_per_file(given, count, option)
 
 
-def _plot_paths(paths, audio_files):
+def _plot_paths(given, audio_files):
     """One .png per audio file, or a directory to put <name>.png in"""
-    if paths is None:
+    if given is None:
         return None
-    if len(paths) == 1 and (os.path.isdir(paths[0]) or paths[0].endswith(os.sep)
-                            or not os.path.splitext(paths[0])[1]):
-        directory = paths[0]
+    if len(given) == 1 and (os.path.isdir(given[0]) or given[0].endswith(os.sep)
+                            or not os.path.splitext(given[0])[1]):
+        directory = given[0]
         names = [os.path.splitext(os.path.basename(str(path)))[0] + '.png'
                  for path in audio_files]
         if len(set(names)) != len(names):
@@ -279,30 +301,32 @@ def _plot_paths(paths, audio_files):
                 '--plot: audio files with the same name would share a plot; '
                 'give one .png per audio file instead of a directory')
         return [os.path.join(directory, name) for name in names]
-    _per_file(paths, len(audio_files), '--plot')
-    for path in paths:
+    _per_file(given, len(audio_files), '--plot')
+    for path in given:
         if files.extension(path) != '.png':
             raise ValueError(f'--plot: {path} must end in .png (or be a directory)')
-    return paths
+    return given
 
 
-def _check_writable(paths):
-    """Every output's folder exists (made if needed) and can be written"""
-    if len(set(map(os.path.abspath, paths))) != len(paths):
-        raise ValueError('the same output path is given twice; each output '
-                         'needs its own file')
-    for path in paths:
-        if os.path.isdir(path):
-            raise ValueError(f'output {path} is a directory, not a file')
-        directory = os.path.dirname(os.path.abspath(path))
+def _make_folders(outputs):
+    """Make every output's folder (as 0.0.24's command line did), and
+    refuse outputs that cannot be written there, naming the option
+
+    Arguments
+        outputs ([paths.Named])
+    """
+    for target in outputs:
+        directory = os.path.dirname(os.path.abspath(target.path))
         try:
             os.makedirs(directory, exist_ok=True)
         except OSError as error:
             raise ValueError(
-                f'cannot create output directory {directory} '
+                f'{target}: cannot create output directory {directory} '
                 f'({error.strerror or error})') from None
         if not os.access(directory, os.W_OK | os.X_OK):
-            raise ValueError(f'cannot write to output directory {directory}')
+            raise ValueError(f'{target}: cannot write to output directory '
+                             f'{directory}')
+    paths.check_writable(outputs)
 
 
 def run():

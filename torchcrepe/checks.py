@@ -1,8 +1,8 @@
 """Argument checks shared by the Python API and the command line.
 
-Each check raises ParameterError (a ValueError; TypeError for a wrong
-type) whose message names the argument and what is allowed, so that bad
-input is refused before any work starts. The command line prints the same
+Each check raises ParameterError (a ValueError; ParameterTypeError, also
+a TypeError, for a wrong type) whose message names the argument and what
+is allowed, so that bad input is refused before any work starts. The command line prints the same
 messages.
 """
 import math
@@ -14,7 +14,7 @@ from . import decode
 from .constants import (
     CENTS_OFFSET, MAX_FMAX, PRECISIONS, SAMPLE_RATE, WINDOW_SIZE)
 from .model import check_capacity
-from .utils import ParameterError, choice, require
+from .utils import ParameterError, ParameterTypeError, choice, require
 
 
 # The centre of the lowest pitch bin, about 31.7 Hz, rounded down to 0.1 Hz
@@ -139,7 +139,7 @@ def audio(value, argument='audio'):
         (torch.tensor [shape=(1, time)]), channels averaged to mono
     """
     if not isinstance(value, torch.Tensor):
-        raise TypeError(
+        raise ParameterTypeError(
             f'{argument} must be a torch.Tensor of shape (channels, time); '
             f'got {type(value).__name__}')
     if value.dim() == 1:

@@ -183,7 +183,8 @@ def predict_from_file_to_file(audio_file,
                                 backend)
     outputs.predict_files([audio_file], [output_pitch_file],
                           [output_periodicity_file], options,
-                          voicing_threshold=voicing_threshold)
+                          voicing_threshold=voicing_threshold,
+                          arguments=outputs.PREDICT_FILE)
 
 
 def predict_from_files_to_files(audio_files,
@@ -284,7 +285,8 @@ def embed_from_file_to_file(audio_file,
         hop_length, model=model, batch_size=batch_size, device=device,
         pad=pad, precision=precision, progress=progress, backend=backend,
         pitch=False)
-    outputs.embed_files([audio_file], [output_file], options)
+    outputs.embed_files([audio_file], [output_file], options,
+                        arguments=outputs.EMBED_FILE)
 
 
 def embed_from_files_to_files(audio_files,

@@ -26,6 +26,7 @@ outputs are written atomically, so a chunk run twice writes the same files.
 import collections
 import os
 import socket
+import warnings
 
 import torch
 
@@ -33,7 +34,7 @@ from .dataset import base, chunk, reading
 from .dataset.listing import Item
 from .dataset.profile import Profile
 from .dataset.tracking import Tracker
-from .utils import require
+from .utils import ParameterError, caller_level, require
 
 
 # An actor that dies is restarted up to this many times, and the call it
@@ -49,20 +50,20 @@ CONNECT_TIMEOUT = 5.
 
 
 def _ray():
-    """The ray module, or ValueError naming the extra (a usage error for
-    the command line)"""
+    """The ray module, or ParameterError naming the extra (a usage error
+    for the command line)"""
     try:
         return require('ray', '--engine ray', 'ray')
     except ImportError as error:
-        raise ValueError(str(error)) from None
+        raise ParameterError(str(error)) from None
 
 
 def check(address=None):
     """Ray's address for folder mode, checked before any work
 
     Returns `address`, else $RAY_ADDRESS, else None (a local Ray). Raises
-    ValueError without Ray installed, or when a named cluster's host:port
-    does not answer within CONNECT_TIMEOUT seconds.
+    ParameterError (a ValueError) without Ray installed, or when a named
+    cluster's host:port does not answer within CONNECT_TIMEOUT seconds.
     """
     _ray()
     address = address or os.environ.get('RAY_ADDRESS') or None
@@ -75,7 +76,7 @@ def check(address=None):
                                       timeout=CONNECT_TIMEOUT):
             pass
     except (OSError, ValueError) as error:
-        raise ValueError(
+        raise ParameterError(
             f'cannot reach the Ray cluster at {address!r} ({error}); check '
             '--ray_address / RAY_ADDRESS, or unset it for a local Ray') from None
     return address
@@ -184,7 +185,8 @@ def records(pending, job, address=None, actors=None, profile=None):
         address (str or None): checked by `check`; None starts a local Ray
             unless one is running in this process already
         actors (int or None): FolderWorker actors; None for one per CPU of
-            the cluster (one per GPU when job's device is CUDA)
+            the cluster (one per GPU when job's device is CUDA); more are
+            capped at that number (actor_count)
     """
     ray = _ray()
     started = not ray.is_initialized()
@@ -195,8 +197,7 @@ def records(pending, job, address=None, actors=None, profile=None):
     worker = ray.remote(FolderWorker).options(
         num_cpus=1, num_gpus=1 if gpu else 0, max_restarts=MAX_RESTARTS,
         max_task_retries=MAX_TASK_RETRIES)
-    resources = ray.cluster_resources()
-    count = actors or max(1, int(resources.get('GPU' if gpu else 'CPU', 1)))
+    count = actor_count(actors, ray.cluster_resources(), gpu)
     pool = [worker.remote(job) for _ in range(count)]
     try:
         flight = collections.deque()
@@ -211,6 +212,32 @@ def records(pending, job, address=None, actors=None, profile=None):
             ray.kill(actor)
         if started:
             ray.shutdown()
+
+
+def actor_count(actors, resources, gpu=False):
+    """The FolderWorker actors to start: `actors`, at most one per CPU (GPU
+    when `gpu`) in `resources` (ray.cluster_resources() as the run starts)
+
+    Capped, with a UserWarning, rather than left to Ray: chunks are dealt
+    to the actors in turn, and an actor the cluster has no CPU (GPU) for
+    is never placed on a cluster that does not grow, so the chunks dealt to
+    it would wait for ever. An autoscaling cluster is taken at its size
+    when the run starts (start its nodes first, or use PitchTracker with
+    Ray Data, which scales with the cluster). None: one per CPU (GPU).
+    """
+    kind = 'GPU' if gpu else 'CPU'
+    available = max(1, int(resources.get(kind, 1)))
+    if actors is None or actors == 0:
+        return available
+    if actors <= available:
+        return actors
+    kinds = kind if available == 1 else f'{kind}s'
+    warnings.warn(
+        f'jobs={actors} (--jobs {actors}) is more than the {available} '
+        f'{kinds} of the Ray cluster; using jobs={available}: each actor '
+        f'needs a {kind} of its own, and one the cluster cannot place would '
+        'hold its files for ever', UserWarning, stacklevel=caller_level())
+    return available
 
 
 def _collected(result, profile):

@@ -13,6 +13,7 @@ Pitch and periodicity files:
 Embeddings take `.npy` or torch.save.
 """
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -67,21 +68,52 @@ def staged(paths):
     temporaries = []
     try:
         for path in paths:
-            directory = os.path.dirname(os.path.abspath(path))
-            handle, temporary = tempfile.mkstemp(
-                dir=directory, prefix=f'.{os.path.basename(path)}.', suffix='.tmp')
-            os.close(handle)
-            temporaries.append(temporary)
-            # mkstemp makes the file private; give it the usual permissions
-            os.chmod(temporary, 0o666 & ~_umask())
+            temporaries.append(_temporary_beside(path))
         yield temporaries
+        # A folder in the way would fail its rename after others succeeded
+        for path in paths:
+            if os.path.isdir(path):
+                raise IsADirectoryError(errno.EISDIR, 'Is a directory',
+                                        os.fspath(path))
         for temporary, path in zip(temporaries, paths):
             os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         for temporary in temporaries:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-        raise
+        renamed = _named_for_user(error, temporaries, paths)
+        if renamed is None:
+            raise
+        raise renamed from None
+
+
+def _temporary_beside(path):
+    """A new empty file in `path`'s folder, with the usual permissions"""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f'.{os.path.basename(path)}.', suffix='.tmp')
+    except OSError as error:
+        if error.errno is None:
+            raise
+        raise type(error)(error.errno, error.strerror, os.fspath(path)) from None
+    os.close(handle)
+    # mkstemp makes the file private; give it the usual permissions
+    os.chmod(temporary, 0o666 & ~_umask())
+    return temporary
+
+
+def _named_for_user(error, temporaries, paths):
+    """The same OSError naming the caller's path instead of our temporary
+    file (which the caller never asked for and which is gone by now); None
+    for any other error"""
+    if not isinstance(error, OSError) or error.filename is None \
+            or error.errno is None:
+        return None
+    for temporary, path in zip(temporaries, paths):
+        if os.fspath(error.filename) == temporary:
+            return type(error)(error.errno, error.strerror, os.fspath(path))
+    return None
 
 
 def _text_options(mode):

@@ -7,6 +7,8 @@ The window of width w around frame i covers frames i - w // 2 .. i - w // 2
 """
 import torch
 
+from .utils import ParameterError
+
 
 ###############################################################################
 # Sequence filters
@@ -46,11 +48,11 @@ def median(signals, win_length):
 def _windows(signals, win_length):
     """(batch, time) -> (batch, time, win_length) view, NaN beyond the edges"""
     if signals.dim() != 2:
-        raise ValueError(
+        raise ParameterError(
             f'signals must have shape (batch, time); got {tuple(signals.shape)}')
     if isinstance(win_length, bool) or not isinstance(win_length, int) \
             or win_length < 1:
-        raise ValueError(f'win_length must be a positive integer; got {win_length!r}')
+        raise ParameterError(f'win_length must be a positive integer; got {win_length!r}')
     before = win_length // 2
     padded = torch.nn.functional.pad(
         signals, (before, win_length - 1 - before), value=float('nan'))

@@ -7,16 +7,22 @@ Python: `predict_from_folder_to_folder(audio_dir, output_dir, ...)`.
 Outputs mirror the input tree; existing outputs are skipped (resume);
 failures go to OUT/failures.jsonl. --jobs N: N worker processes (default
 one per core), each doing whole files (read, resample, network, decode,
-write) with cores // N torch threads; 0: all in this process. See
-torchcrepe.dataset for the parts.
+write) with cores // N torch threads; 0: all in this process; more than
+the cores are capped at the cores, with a warning. Symbolic links are
+followed, each real directory and file once: a link loop, a dangling link
+or an unreadable folder is a failure of that entry, and a second path to
+a file (a link, a repeated line of --audio_list) is left out with a
+warning (dataset.listing says which path wins). See torchcrepe.dataset
+for the parts.
 """
 import os
 import sys
+import warnings
 
 from . import distributed
 from .constants import MAX_FMAX
 from .dataset import base, driver, listing, outputs, pool
-from .utils import choice
+from .utils import ParameterError, caller_level, choice
 
 
 ENGINES = ('local', 'ray')
@@ -55,12 +61,18 @@ def predict_from_folder_to_folder(audio_dir=None,
         jobs (int or None): worker processes, each reading, tracking and
             writing whole chunks of files with cores // jobs torch threads;
             None for one per core; 0 for none (all in this process, with
-            torch's threads as they are). With engine='ray': the actors
-            (None: one per CPU of the cluster)
+            torch's threads as they are). More than the cores this process
+            may run on (dataset.pool.cores()) is capped at the cores, with a
+            UserWarning: each worker needs a core for its thread, and more
+            would only take turns on them. With engine='ray': the actors
+            (None: one per CPU, or GPU, of the cluster), capped the same way
+            at the cluster's CPUs (GPUs) when the run starts (see
+            distributed.actor_count). Refused: negative, bool, not an int
         overwrite (bool): recompute files whose output exists
         engine (str): 'local', or 'ray' (pip install 'torchcrepe[ray]')
         audio_list (str or None): a text file of audio paths, one a line,
-            instead of audio_dir
+            instead of audio_dir; lines naming the same file are done
+            once, at the first of them (dataset.listing.manifest)
         ray_address (str or None): a Ray cluster; None for $RAY_ADDRESS,
             else a local Ray instance
         decoder (str or function): one of decode.DECODERS; viterbi and
@@ -70,9 +82,11 @@ def predict_from_folder_to_folder(audio_dir=None,
 
     Returns
         dataset.outputs.Summary: succeeded, skipped, failed, audio_seconds
+        (files; an entry left out as a second path to a file is in none)
 
-    Raises ValueError (naming the argument) before any work for bad
-    arguments; a bad file is a line of OUT/failures.jsonl, not an error.
+    Raises ParameterError (a ValueError, naming the argument) before any
+    work for bad arguments; a bad file, a symlink loop or a dangling link
+    is a line of OUT/failures.jsonl and counts as failed, not an error.
     """
     job, items, total, address = plan(
         audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
@@ -84,7 +98,7 @@ def predict_from_folder_to_folder(audio_dir=None,
         def engine_(pending, profile):
             return distributed.records(pending, job, address, jobs, profile)
     else:
-        jobs = pool.default_jobs() if jobs is None else jobs
+        jobs = pool.default_jobs() if jobs is None else _capped(jobs)
 
         def engine_(pending, profile):
             return pool.records(pending, job, jobs, profile)
@@ -105,14 +119,14 @@ def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
     choice(engine, ENGINES, 'engine')
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)
                              or jobs < 0):
-        raise ValueError(f'jobs must be None or an integer >= 0; got {jobs!r}')
+        raise ParameterError(f'jobs must be None or an integer >= 0; got {jobs!r}')
     base.checks.voicing_threshold(voicing_threshold)
     items = _listing(audio_dir, audio_list, output_dir)
     head, items = listing.first(items)
     if head is None:
         where = f'under {audio_dir!r}' if audio_list is None else f'in {audio_list!r}'
-        raise ValueError(f'no audio files {where} (looked for '
-                         f'{", ".join(listing.AUDIO_EXTENSIONS)})')
+        raise ParameterError(f'no audio files {where} (looked for '
+                             f'{", ".join(listing.AUDIO_EXTENSIONS)})')
     address = None
     if engine == 'ray':
         address = distributed.check(ray_address)
@@ -125,43 +139,57 @@ def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
     return job, items, total, address
 
 
+def _capped(jobs):
+    """jobs, at most the cores this process may run on (one warning)"""
+    cores = pool.cores()
+    if jobs <= cores:
+        return jobs
+    plural = 's' if cores > 1 else ''
+    warnings.warn(
+        f'jobs={jobs} (--jobs {jobs}) is more than the {cores} CPU core{plural} '
+        f'this process may run on; using jobs={cores}: each worker process '
+        'needs a core of its own for its torch thread, and more workers would '
+        'only take turns on the same cores', UserWarning, stacklevel=caller_level())
+    return cores
+
+
 def _decoder_name(decoder):
     try:
         return base.decoder_name(decoder)
     except StopIteration:
         names = ', '.join(map(repr, base.DECODERS))
-        raise ValueError(
+        raise ParameterError(
             f'decoder must be one of {names} in folder mode (a custom '
             f'decoder cannot be seeded per file); got {decoder!r}') from None
 
 
 def _listing(audio_dir, audio_list, output_dir):
     if (audio_dir is None) == (audio_list is None):
-        raise ValueError('give exactly one of audio_dir and audio_list')
+        raise ParameterError('give exactly one of audio_dir and audio_list')
     if output_dir is None:
-        raise ValueError('output_dir is required')
+        raise ParameterError('output_dir is required')
     if audio_list is not None:
         if not os.path.isfile(audio_list):
-            raise ValueError(f'audio_list {audio_list!r} is not a file')
+            raise ParameterError(f'audio_list {audio_list!r} is not a file')
         if not os.access(audio_list, os.R_OK):
-            raise ValueError(f'audio_list {audio_list!r} cannot be read')
+            raise ParameterError(f'audio_list {audio_list!r} cannot be read')
         return listing.manifest(audio_list)
     if not os.path.isdir(audio_dir):
         state = 'is not a directory' if os.path.exists(audio_dir) else 'does not exist'
-        raise ValueError(f'audio_dir {audio_dir!r} {state}')
+        raise ParameterError(f'audio_dir {audio_dir!r} {state}')
     return listing.walk(audio_dir, skip=output_dir)
 
 
 def _make_output_dir(output_dir):
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-        raise ValueError(f'output_dir {output_dir!r} exists and is not a directory')
+        raise ParameterError(f'output_dir {output_dir!r} exists and is not a directory')
     try:
         os.makedirs(output_dir, exist_ok=True)
     except OSError as error:
-        raise ValueError(f'output_dir {output_dir!r} cannot be created '
-                         f'({error.strerror or error})') from None
+        raise ParameterError(f'output_dir {output_dir!r} cannot be created '
+                             f'({error.strerror or error})') from None
     if not os.access(output_dir, os.W_OK | os.X_OK):
-        raise ValueError(f'output_dir {output_dir!r} is not writable')
+        raise ParameterError(f'output_dir {output_dir!r} is not writable')
 
 
 def check_unused(args):
@@ -170,7 +198,7 @@ def check_unused(args):
     given = [f'--{name}' for name, default in FOLDER_DEFAULTS.items()
              if getattr(args, name) != default]
     if given:
-        raise ValueError(f'{", ".join(given)} need --audio_dir or --audio_list')
+        raise ParameterError(f'{", ".join(given)} need --audio_dir or --audio_list')
 
 
 # Folder mode's command-line options and their defaults (add_arguments
@@ -203,8 +231,9 @@ def add_arguments(parser, inputs):
     group.add_argument('--jobs', type=int, metavar='N',
                        help='worker processes, each doing whole files (read, '
                             'network, decode, write) with cores/N threads; 0 '
-                            'works in the main process (default: one per '
-                            'core); with --engine ray: the actors')
+                            'works in the main process (default, and most: '
+                            'one per core); with --engine ray: the actors '
+                            '(at most one per CPU of the cluster)')
     group.add_argument('--overwrite', action='store_true',
                        help='recompute files whose output exists')
     group.add_argument('--engine', default=FOLDER_DEFAULTS['engine'],
@@ -226,13 +255,13 @@ def run(args, program='python -m torchcrepe'):
         for name in ('output_files', 'output_periodicity_files', 'plot',
                      'singing_report'):
             if getattr(args, name, None) is not None:
-                raise ValueError(f'--{name} cannot be used with --audio_dir/'
-                                 '--audio_list (outputs go to --output_dir)')
+                raise ParameterError(f'--{name} cannot be used with --audio_dir/'
+                                     '--audio_list (outputs go to --output_dir)')
         if getattr(args, 'embed', False):
-            raise ValueError('--embed is not available in folder mode; use '
-                             '--audio_files with --output_files')
+            raise ParameterError('--embed is not available in folder mode; use '
+                                 '--audio_files with --output_files')
         if args.output_dir is None:
-            raise ValueError('--output_dir is required with --audio_dir/--audio_list')
+            raise ParameterError('--output_dir is required with --audio_dir/--audio_list')
         device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
         progress = not args.quiet and sys.stderr.isatty()
         summary = predict_from_folder_to_folder(

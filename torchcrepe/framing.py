@@ -44,8 +44,25 @@ def model_hop(sample_rate, hop_length=None):
     return hop_length
 
 
+# Below this rate (Hz) a signal holds no frequency in CREPE's range: its
+# Nyquist frequency is under the lowest pitch bin (about 31.7 Hz)
+MIN_SAMPLE_RATE = 64
+
+# The default hop is 10 ms, a whole sample only from this rate (Hz) up
+MIN_DEFAULT_HOP_RATE = 100
+
+
 def checked_hop(sample_rate, hop_length=None):
-    """model_hop, refused (ParameterError) when under one sample"""
+    """model_hop, refused (ParameterError) when under one sample, or when
+    `sample_rate` (Hz) is too low for pitch (the message then names it)"""
+    if sample_rate < MIN_SAMPLE_RATE or (
+            hop_length is None and sample_rate < MIN_DEFAULT_HOP_RATE):
+        raise ParameterError(
+            f'sample_rate must be at least {MIN_DEFAULT_HOP_RATE} Hz (the '
+            'default 10 ms hop is one sample there), or at least '
+            f'{MIN_SAMPLE_RATE} Hz with hop_length given (below it the '
+            "signal holds no pitch in CREPE's range); got "
+            f'{sample_rate} Hz')
     hop = model_hop(sample_rate, hop_length)
     if hop < 1:
         raise ParameterError(

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from scipy.io import wavfile
 
-from . import network
+from . import network, utils
 from .weights import ASSETS, crepe, state_dict  # noqa: F401
 
 
@@ -36,11 +36,15 @@ def audio(filename):
         FileNotFoundError for a missing file; ValueError for an empty,
         unreadable or non-audio file, naming the file
     """
+    if not isinstance(filename, (str, os.PathLike)):
+        raise utils.ParameterTypeError(
+            'audio file must be a path (str or os.PathLike); got '
+            f'{filename!r}')
     path = os.fspath(filename)
     if not os.path.exists(path):
         raise FileNotFoundError(f'audio file {path!r} does not exist')
     if os.path.isdir(path):
-        raise ValueError(f'audio file {path!r} is a directory')
+        raise utils.ParameterError(f'audio file {path!r} is a directory')
     if not os.access(path, os.R_OK):
         raise ValueError(f'audio file {path!r} cannot be read (permission denied)')
     if os.path.getsize(path) == 0:
@@ -63,7 +67,61 @@ def audio(filename):
 
     if sample_rate <= 0:
         raise ValueError(f'audio file {path!r} declares a sample rate of {sample_rate} Hz')
+    _warn_if_truncated(path, samples.shape[-1], sample_rate)
     return torch.from_numpy(samples), int(sample_rate)
+
+
+class TruncatedAudioWarning(UserWarning):
+    """A WAV file holds fewer samples than its header declares (e.g. an
+    interrupted copy): what is there is read, and this warning names the
+    file and both lengths"""
+
+
+def _warn_if_truncated(path, samples, sample_rate):
+    declared = wav_declared_samples(path)
+    if declared is not None and samples < declared:
+        warnings.warn(
+            f'audio file {path!r} is truncated: its header declares '
+            f'{declared} samples ({declared / sample_rate:.3f} s), the file '
+            f'holds {samples} ({samples / sample_rate:.3f} s); reading those',
+            TruncatedAudioWarning, stacklevel=utils.caller_level())
+
+
+# A data chunk size that streaming writers put in the header when they do
+# not know the length yet: the header declares nothing
+UNKNOWN_SIZES = (0, 0xFFFFFFFF)
+
+
+def wav_declared_samples(path):
+    """Samples per channel that a WAV file's header declares, or None
+    (not a RIFF/WAVE file, or a length left unknown by a streaming writer)
+
+    Walks the chunk headers only, so it reads a few bytes whatever the
+    file's size.
+    """
+    with open(path, 'rb') as file:
+        head = file.read(12)
+        if len(head) < 12 or head[:4] != b'RIFF' or head[8:12] != b'WAVE':
+            return None
+        block_align = None
+        while True:
+            chunk = file.read(8)
+            if len(chunk) < 8:
+                return None
+            name, size = chunk[:4], int.from_bytes(chunk[4:], 'little')
+            # Chunks are padded to an even number of bytes
+            skip = size + (size & 1)
+            if name == b'fmt ':
+                body = file.read(size)
+                if len(body) < 14:
+                    return None
+                block_align = int.from_bytes(body[12:14], 'little')
+                skip -= len(body)
+            elif name == b'data':
+                if block_align in (None, 0) or size in UNKNOWN_SIZES:
+                    return None
+                return size // block_align
+            file.seek(skip, 1)
 
 
 def _read_wav(path):

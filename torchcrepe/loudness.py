@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import torch
 
-from . import framing
+from . import checks, framing
 from .constants import SAMPLE_RATE, WINDOW_SIZE
 
 
@@ -43,6 +43,8 @@ def a_weighted(audio, sample_rate, hop_length=None, pad=True):
         loudness (torch.tensor [shape=(1, frames)]), dB, float32, on
         audio's device
     """
+    checks.sample_rate(sample_rate)
+    checks.audio(audio)
     device = audio.device
     audio, hop_length = framing.at_model_rate(
         framing.mono(audio), sample_rate, hop_length)

@@ -93,7 +93,7 @@ def capacity_from_channels(first_channels):
     known = ', '.join(
         f'{CHANNEL_MULTIPLES[0] * m} ({name})'
         for name, m in CAPACITIES.items())
-    raise ValueError(
+    raise ParameterError(
         f'conv1 has {first_channels} output channels; '
         f'a CREPE model has one of {known}')
 
@@ -170,7 +170,7 @@ class Crepe(torch.nn.Module):
     def embed(self, x):
         """Output of the fifth block: (batch, 1024) -> (batch, C5, 8, 1)"""
         if x.dim() != 2 or x.size(1) != WINDOW_SIZE:
-            raise ValueError(
+            raise ParameterError(
                 f'frames must have shape (batch, {WINDOW_SIZE}); '
                 f'got {tuple(x.shape)}')
         x = x[:, None, :]
@@ -294,7 +294,7 @@ class FoldedCrepe(torch.nn.Module):
                 'FoldedCrepe computes no gradients; run the plain Crepe for '
                 'them (torchcrepe.infer does when the frames require grad)')
         if x.dim() != 2 or x.size(1) != WINDOW_SIZE:
-            raise ValueError(
+            raise ParameterError(
                 f'frames must have shape (batch, {WINDOW_SIZE}); '
                 f'got {tuple(x.shape)}')
         batch = x.size(0)

@@ -1,12 +1,23 @@
 """A picture of a pitch track: the curve over the spectrogram, and periodicity.
 
+Also the checks of an output path that it and torchcrepe.singing's report
+(JSON and picture) share, before any work: `output_path` (a file in an
+existing folder) and `image_format`: a picture's format follows the
+user's path's extension (png, jpg/jpeg, pdf, svg ... whatever matplotlib
+writes, `image_formats()`) and is passed to matplotlib explicitly, since
+files are written under a temporary name and renamed.
+
 Needs matplotlib (the optional `plot` extra); nothing else in torchcrepe does.
 """
+import errno
+import os
+
 import numpy as np
 import torch
 
-from . import convert, framing
+from . import checks, convert, files, framing, pipeline
 from .constants import SAMPLE_RATE
+from .utils import ParameterError
 
 
 INSTALL_HINT = ("plots need matplotlib, which is not installed: "
@@ -14,6 +25,14 @@ INSTALL_HINT = ("plots need matplotlib, which is not installed: "
 
 # Columns of the spectrogram at most; longer inputs use a longer hop
 MAX_COLUMNS = 2000
+
+# Formats matplotlib lists but cannot write on its own: pgf is LaTeX
+# source, and writing it runs a TeX installation
+NEEDS_LATEX = ('pgf',)
+
+# The extension of files.staged's temporary names: outputs.write_track
+# hands save() such a path, and the command line's --plot is always .png
+TEMPORARY = '.tmp'
 
 
 def available():
@@ -25,26 +44,101 @@ def available():
     return True
 
 
+def image_formats():
+    """The picture formats a path may end in, as extensions without the
+    dot: those matplotlib's canvas writes (png, jpg, jpeg, pdf, svg, ...),
+    pgf left out (NEEDS_LATEX). Raises ValueError without matplotlib."""
+    if not available():
+        raise ValueError(INSTALL_HINT)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    return tuple(sorted(set(FigureCanvasAgg.get_supported_filetypes())
+                        - set(NEEDS_LATEX)))
+
+
+def image_format(path, format=None, argument='path'):
+    """The format (e.g. 'png', 'jpg') to write a picture at `path` in
+
+    `format` when given (case and a leading dot ignored), else `path`'s
+    extension. Raises ParameterError naming `format` or `argument` and
+    listing image_formats() when it is not one of them (a path with no
+    extension too); ValueError without matplotlib.
+    """
+    formats = image_formats()
+    listed = ', '.join('.' + name for name in formats)
+    if format is not None:
+        if not isinstance(format, str) or format.lower().lstrip('.') not in formats:
+            raise ParameterError(
+                f'format must be a picture format matplotlib writes, one of '
+                f'{listed}; got {format!r}')
+        return format.lower().lstrip('.')
+    suffix = files.extension(path)[1:]
+    if suffix not in formats:
+        raise ParameterError(
+            f'{argument} must end in a picture format matplotlib writes, one '
+            f'of {listed}; got {os.fspath(path)!r}')
+    return suffix
+
+
+def output_path(path, argument='path'):
+    """`path` as a str if a file can be written there, checked before any
+    work: a str or os.PathLike naming a file in an existing folder
+
+    Raises ParameterError naming `argument` for another type, an empty
+    path, a path ending in a separator or an existing folder;
+    FileNotFoundError naming `path` when its folder does not exist
+    (NotADirectoryError when that is a file).
+    """
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if not isinstance(path, str) or not path:
+        raise ParameterError(f'{argument} must be a file path (str or '
+                             f'os.PathLike); got {path!r}')
+    if os.path.isdir(path) or path.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+        raise ParameterError(f'{argument} must name a file, not a folder; '
+                             f'got {path!r}')
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        kind = NotADirectoryError if os.path.exists(folder) else FileNotFoundError
+        code = errno.ENOTDIR if os.path.exists(folder) else errno.ENOENT
+        raise kind(code, f'{argument}: no folder {folder} to write into', path)
+    return path
+
+
 def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
-         title=None):
-    """Draw the pitch track over the input's spectrogram into a PNG
+         title=None, format=None):
+    """Draw the pitch track over the input's spectrogram into a picture
 
     Arguments
-        path (str): the PNG to write
-        audio (torch.tensor [shape=(channels, time)]), sample_rate (int)
-        times (numpy.ndarray [shape=(frames,)]): frame centres, seconds
-        pitch, periodicity (torch.tensor [shape=(1, frames)])
+        path (str or os.PathLike): the picture to write; its extension
+            gives the format (image_formats(): .png, .jpg, .pdf, .svg ...).
+            A temporary path ending in .tmp (files.staged's) is PNG
+        audio (torch.tensor [shape=(channels, time)]), float, finite
+        sample_rate (int), Hz
+        times (array [shape=(frames,)]): frame centres, seconds, finite
+        pitch, periodicity (torch.tensor or array, frames values): Hz,
+            within 0 < pitch <= 8000 (the spectrogram's top) where voiced;
+            periodicity within 0..1
         voiced (numpy.ndarray [shape=(frames,)], bool)
         options (pipeline.Settings): the fmin, fmax, model and decoder used
+        title (str or None)
+        format (str or None): the picture format, overriding the extension
+
+    Raises ParameterError naming the argument, FileNotFoundError for a
+    missing folder, before drawing (output_path, image_format); ValueError
+    without matplotlib.
     """
     if not available():
         raise ValueError(INSTALL_HINT)
+    path = output_path(path)
+    if format is None and files.extension(path) == TEMPORARY:
+        format = 'png'
+    format = image_format(path, format)
+    audio, sample_rate, times, pitch, periodicity, voiced = _checked_track(
+        audio, sample_rate, times, pitch, periodicity, voiced, options, title)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FixedLocator, NullLocator
 
-    pitch = pitch.detach().cpu().double().numpy().reshape(-1)
-    periodicity = periodicity.detach().cpu().double().numpy().reshape(-1)
     frequency = np.where(voiced, pitch, np.nan)
     low, high = _frequency_limits(frequency, options.fmin, options.fmax)
 
@@ -71,15 +165,7 @@ def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
     if title:
         top.set_title(title)
 
-    # Note names on the right, at every C and A in range
-    notes = top.twinx()
-    notes.set_yscale('log')
-    notes.set_ylim(low, high)
-    ticks, labels = _note_ticks(low, high)
-    notes.yaxis.set_major_locator(FixedLocator(ticks))
-    notes.yaxis.set_minor_locator(NullLocator())
-    notes.set_yticks(ticks, labels)
-    notes.set_ylabel('Note')
+    _note_axis(top, low, high)
 
     # Periodicity below, with the voicing threshold
     bottom.plot(times, periodicity, color='#444444', linewidth=1)
@@ -92,7 +178,80 @@ def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
                            audio.size(-1) / sample_rate))
     bottom.legend(loc='upper right', fontsize='small')
 
-    figure.savefig(path, format='png')
+    figure.savefig(path, format=format)
+
+
+def _note_axis(top, low, high):
+    """Note names on the right of the `top` axes, at every C and A within
+    low..high Hz"""
+    from matplotlib.ticker import FixedLocator, NullLocator
+    notes = top.twinx()
+    notes.set_yscale('log')
+    notes.set_ylim(low, high)
+    ticks, labels = _note_ticks(low, high)
+    notes.yaxis.set_major_locator(FixedLocator(ticks))
+    notes.yaxis.set_minor_locator(NullLocator())
+    notes.set_yticks(ticks, labels)
+    notes.set_ylabel('Note')
+
+
+def _frame_values(value, argument, frames=None):
+    """(frames,) float64 numpy values of a tensor or array (any count when
+    frames is None), else ParameterError naming `argument`: text, complex
+    numbers and ragged lists too"""
+    array = None
+    if isinstance(value, torch.Tensor):
+        if not value.is_complex():
+            array = value.detach().cpu().double().numpy().reshape(-1)
+    else:
+        try:
+            found = np.asarray(value)
+        except ValueError:  # a ragged list
+            found = None
+        if found is not None and found.dtype.kind in 'biuf':
+            array = found.astype(np.float64).reshape(-1)
+    if array is None or frames is not None and len(array) != frames:
+        count = 'real numbers' if frames is None else f'{frames} real numbers'
+        raise ParameterError(
+            f'{argument} must be {count}, one per frame; got '
+            f'{type(value).__name__}'
+            + ('' if array is None else f' of {len(array)} values'))
+    return array
+
+
+def _checked_track(audio, sample_rate, times, pitch, periodicity, voiced,
+                   options, title):
+    """save()'s arguments checked, as (mono audio, sample_rate, times,
+    pitch, periodicity, voiced), numpy (frames,) from times on"""
+    if not isinstance(audio, torch.Tensor):
+        raise ParameterError(f'audio must be a torch.Tensor of shape '
+                             f'(channels, time); got {type(audio).__name__}')
+    audio = checks.audio(audio)
+    sample_rate = checks.sample_rate(sample_rate)
+    times = _frame_values(times, 'times')
+    if not np.isfinite(times).all():
+        raise ParameterError('times must be the finite centres of the '
+                             'frames, in seconds')
+    try:
+        voiced = np.asarray(voiced)
+    except ValueError:  # a ragged list
+        voiced = np.zeros(0, object)
+    if voiced.dtype != bool or voiced.shape != times.shape:
+        raise ParameterError(f'voiced must be a bool numpy array of shape '
+                             f'{times.shape}; got {voiced.dtype} {voiced.shape}')
+    pitch = _frame_values(pitch, 'pitch', len(times))
+    periodicity = _frame_values(periodicity, 'periodicity', len(times))
+    if not ((pitch[voiced] > 0) & (pitch[voiced] <= SAMPLE_RATE / 2)).all():
+        raise ParameterError(f'pitch must be within 0 < pitch <= '
+                             f'{SAMPLE_RATE // 2} Hz where voiced')
+    if not ((periodicity >= 0) & (periodicity <= 1)).all():
+        raise ParameterError('periodicity must be finite and within 0..1')
+    if not isinstance(options, pipeline.Settings):
+        raise ParameterError(f'options must be a pipeline.Settings (from '
+                             f'pipeline.settings); got {type(options).__name__}')
+    if title is not None and not isinstance(title, str):
+        raise ParameterError(f'title must be a str or None; got {title!r}')
+    return audio, sample_rate, times, pitch, periodicity, voiced
 
 
 def _decoder_name(options):

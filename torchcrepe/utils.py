@@ -18,6 +18,14 @@ class ParameterError(ValueError):
     """
 
 
+class ParameterTypeError(ParameterError, TypeError):
+    """An argument of the wrong type (e.g. a list where a tensor is due)
+
+    Both a ParameterError and a TypeError, so that code catching either
+    (0.0.24 raised TypeError for these) keeps working.
+    """
+
+
 def choice(value, allowed, argument):
     """`value` if it is one of `allowed`, else ParameterError naming them"""
     if value not in allowed:

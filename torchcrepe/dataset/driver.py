@@ -3,13 +3,21 @@
 The engine is a function of an iterator of Items (those still to do) and
 a profile.Profile (to which it adds its seconds per stage) that returns an
 iterator of outputs.Record, one per item, in listing order.
+
+The listing's refused entries (symlink loops, dangling links, unreadable
+folders) are failures, written to failures.jsonl in listing order among
+the engine's; its LeftOut entries (a second name of a file or folder
+listed elsewhere) are one warning line each and are not counted, so the
+Summary's counts match the outputs written.
 """
+import collections
 import os
+import sys
 import time
 
 import tqdm
 
-from . import base, outputs
+from . import base, listing, outputs
 from .profile import Profile
 
 
@@ -22,8 +30,9 @@ STALE_MARGIN = 1.
 def run(items, job, engine, progress=False, total=None):
     """Run `engine` over `items`; returns outputs.Summary
 
-    OUT/failures.jsonl lists the failed files (one JSON object a line:
-    path, relative, error, message); it is written atomically at the end,
+    OUT/failures.jsonl lists the failed files and the entries the listing
+    refused (one JSON object a line: path, relative, error, message, in
+    listing order); it is written atomically at the end,
     empty when nothing failed, and an interrupted run leaves the previous
     one in place.
     """
@@ -35,30 +44,52 @@ def run(items, job, engine, progress=False, total=None):
 
     since = time.time()
     _remove_stale(job.output_dir, job.format, since)
+    # In listing order: a refused entry's failure Record, or None for an
+    # item handed to the engine, whose Record comes back in the same order
+    listed = collections.deque()
 
     def pending():
         for item in _distinct(items, job, since):
-            if job.skip(item):
+            if isinstance(item, listing.LeftOut):
+                tqdm.tqdm.write(f'torchcrepe: warning: {item.path} is left '
+                                f'out: {item.reason}', file=sys.stderr)
+                bar.update()
+            elif item.error is not None:
+                listed.append(outputs.Record(item, 0., item.error, item.message))
+            elif job.skip(item):
                 summary.skipped += 1
                 bar.update()
             else:
+                listed.append(None)
                 yield item
 
     with bar, base.staged([summary.failures_file]) as (target,):
         with open(target, 'w', encoding='utf-8') as failures:
-            for record in engine(pending(), summary.profile):
-                if record.error is None:
-                    summary.succeeded += 1
-                    summary.audio_seconds += record.seconds
-                else:
-                    summary.failed += 1
-                    failures.write(outputs.failure_line(record))
-                    failures.flush()
+            def note(record):
+                _count(summary, failures, record)
                 bar.update()
                 bar.set_postfix_str(f'{summary.audio_seconds / 3600:.2f} audio-h, '
                                     f'{summary.failed} failed', refresh=False)
+            for record in engine(pending(), summary.profile):
+                while listed[0] is not None:
+                    note(listed.popleft())
+                listed.popleft()
+                note(record)
+            for record in listed:  # refused entries after the last item
+                note(record)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _count(summary, failures, record):
+    """Count a Record in the summary; a failure is a line of `failures`"""
+    if record.error is None:
+        summary.succeeded += 1
+        summary.audio_seconds += record.seconds
+    else:
+        summary.failed += 1
+        failures.write(outputs.failure_line(record))
+        failures.flush()
 
 
 def _distinct(items, job, since):
@@ -67,6 +98,9 @@ def _distinct(items, job, since):
     warning line names them. Memory holds one folder's names at a time."""
     folder, taken = None, {}
     for item in items:
+        if isinstance(item, listing.LeftOut) or item.error is not None:
+            yield item  # writes nothing
+            continue
         path = job.output(item)
         parent = os.path.dirname(path)
         if parent != folder:
@@ -75,7 +109,8 @@ def _distinct(items, job, since):
                 _remove_stale(folder, job.format, since)
         if path in taken:
             tqdm.tqdm.write(f'torchcrepe: warning: {item.path} is left out: '
-                            f'{taken[path]} already writes {path}')
+                            f'{taken[path]} already writes {path}',
+                            file=sys.stderr)
             continue
         taken[path] = item.path
         yield item

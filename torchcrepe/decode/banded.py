@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ..constants import PITCH_BINS
+from ..utils import ParameterError
 
 
 # Largest jump (in bins) with non-zero transition weight
@@ -50,9 +51,9 @@ INTERIOR_SUM = float(BAND + 1 + 2 * sum(range(1, BAND + 1)))  # 144
 
 
 def check_normalisation(normalisation):
-    """Raise ValueError unless `normalisation` is one of NORMALISATIONS"""
+    """Raise ParameterError unless `normalisation` is one of NORMALISATIONS"""
     if normalisation not in NORMALISATIONS:
-        raise ValueError(f'normalisation must be one of {NORMALISATIONS}; '
+        raise ParameterError(f'normalisation must be one of {NORMALISATIONS}; '
                          f'got {normalisation!r}')
 
 

@@ -29,7 +29,7 @@ from ..constants import (CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS, SAMPLE_RATE,
                          WINDOW_SIZE)
 from ..files import staged
 from ..model import Crepe, block, check_capacity, embedding_size, kernel_taps
-from ..utils import choice, require
+from ..utils import ParameterError, choice, require
 
 
 __all__ = ['CONTRACT', 'FORMATS', 'OUTPUTS', 'PRECISIONS', 'coreml',
@@ -158,7 +158,7 @@ def onnx(capacity, path, output='probabilities', opset=ONNX_OPSET):
     path = os.fspath(path)
     onnx_ = _check(capacity, output, path, 'onnx')
     if not isinstance(opset, int) or opset < ONNX_OPSET:
-        raise ValueError(f'opset must be an integer of at least {ONNX_OPSET}; got {opset!r}')
+        raise ParameterError(f'opset must be an integer of at least {ONNX_OPSET}; got {opset!r}')
     model = onnx_model(capacity, output, opset)
     onnx_.checker.check_model(model)
     with staged([path]) as (temporary,):
@@ -214,7 +214,7 @@ def coreml(capacity, path, output='probabilities', precision='float32',
     choice(precision, PRECISIONS, 'precision')
     low, high = batch_range
     if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
-        raise ValueError(
+        raise ParameterError(
             f'batch_range must be two integers 1 <= low <= high; got {batch_range!r}')
     model = coreml_model(capacity, output, precision, batch_range)
     directory = os.path.dirname(os.path.abspath(path))
@@ -275,10 +275,10 @@ def _check(capacity, output, path, format_):
     choice(output, OUTPUTS, 'output')
     suffix = FORMATS[format_]
     if not path.lower().endswith(suffix):
-        raise ValueError(f'path must end in {suffix} for {format_}; got {path!r}')
+        raise ParameterError(f'path must end in {suffix} for {format_}; got {path!r}')
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise ValueError(f'path {path!r}: directory {directory!r} does not exist')
+        raise ParameterError(f'path {path!r}: directory {directory!r} does not exist')
     if format_ == 'onnx':
         require('onnxscript', 'ONNX export', 'export')
         return require('onnx', 'ONNX export', 'export')

@@ -32,7 +32,7 @@ import torch
 
 from .. import checks, convert, decode, framing, network, pipeline
 from ..constants import MAX_FMAX, SAMPLE_RATE, WINDOW_SIZE
-from ..utils import ParameterError
+from ..utils import ParameterError, ParameterTypeError
 
 
 __all__ = ['Frames', 'Tracker']
@@ -237,12 +237,13 @@ WARM_FRAMES = (1, 2, 1, 2, 3, 4, 1, 2, 8, 1, 2)
 def checked_samples(samples, argument='samples'):
     """A push's samples as a 1-D float32 CPU tensor
 
-    Raises TypeError or ParameterError naming `argument`.
+    Raises ParameterError (ParameterTypeError for a wrong type) naming
+    `argument`.
     """
     if isinstance(samples, np.ndarray):
         samples = torch.from_numpy(samples)
     if not isinstance(samples, torch.Tensor):
-        raise TypeError(f'{argument} must be a 1-D numpy array or torch.Tensor; '
+        raise ParameterTypeError(f'{argument} must be a 1-D numpy array or torch.Tensor; '
                         f'got {type(samples).__name__}')
     if samples.dim() != 1:
         raise ParameterError(f'{argument} must have shape (time,); '

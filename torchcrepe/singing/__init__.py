@@ -10,7 +10,8 @@ and hop, from any capacity, decoder or backend, or from elsewhere:
                                         loudness=loudness)
     print(report.summary())
     report.save('take.json')
-    torchcrepe.singing.picture.save('take.png', report)  # needs matplotlib
+    torchcrepe.singing.picture.save('take.png', report)  # needs matplotlib;
+    # the extension gives the format: .jpg, .pdf, .svg ... too
 
 Modules: track (checks, voicing, MIDI, trend), cycles (regular swings of
 the pitch), levels (held pitches and transitions), articulation (new

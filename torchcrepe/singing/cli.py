@@ -16,6 +16,7 @@ import math
 from .. import files, framing
 from ..loudness import a_weighted
 from ..constants import SAMPLE_RATE
+from ..utils import ParameterError
 from . import picture
 from .report import analyse
 
@@ -44,24 +45,25 @@ def add_arguments(parser):
 def plan(args):
     """Check the singing options; fill in the decoder; True if singing
 
-    Raises ValueError naming the option and what is allowed.
+    Raises ParameterError (a ValueError) naming the option and what is
+    allowed.
     """
     singing = args.singing_report is not None
     if args.decoder is None:
         args.decoder = SINGING_DECODER if singing else DEFAULT_DECODER
     if not singing:
         if args.tuning != '440':
-            raise ValueError('--tuning needs --singing_report')
+            raise ParameterError('--tuning needs --singing_report')
         return False
     if args.embed:
-        raise ValueError('--singing_report cannot be used with --embed')
+        raise ParameterError('--singing_report cannot be used with --embed')
     if len(args.singing_report) != len(args.audio_files):
-        raise ValueError(
+        raise ParameterError(
             f'--singing_report needs one .json per audio file: got '
             f'{len(args.singing_report)} for {len(args.audio_files)} audio files')
     for path in args.singing_report:
         if files.extension(path) != '.json':
-            raise ValueError(f'--singing_report: {path} must end in .json')
+            raise ParameterError(f'--singing_report: {path} must end in .json')
     args.tuning = tuning(args.tuning)
     return True
 
@@ -75,7 +77,7 @@ def tuning(text):
     except ValueError:
         value = math.nan
     if not 400 <= value <= 480:
-        raise ValueError(f"--tuning must be A4 in Hz within 400..480, or "
+        raise ParameterError(f"--tuning must be A4 in Hz within 400..480, or "
                          f"'estimate'; got {text!r}")
     return value
 
@@ -124,6 +126,8 @@ def reporter(args, plots=None):
         with files.staged(paths) as targets:
             found.save(targets[0])
             if plots[index]:
-                picture.save(targets[1], found, title=name)
+                # The temporary's name is not the user's: its format is
+                picture.save(targets[1], found, title=name,
+                             format=files.extension(plots[index])[1:])
         print(found.summary(name))
     return write

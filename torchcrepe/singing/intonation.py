@@ -28,6 +28,8 @@ import math
 
 import numpy as np
 
+from ..utils import ParameterError
+from . import track as tracks
 from .notes import note_name
 
 SUSTAINED = .2
@@ -39,24 +41,30 @@ def sustained(notes):
 
 
 def check_reference(reference):
-    """A reference melody as a list of (onset, offset, midi) float tuples"""
+    """A reference melody as a list of (onset, offset, midi) float tuples
+
+    Each row needs 0 <= onset < offset <= tracks.MAX_SECONDS (seconds) and
+    midi within 0..127; else ParameterError naming the row.
+    """
     if reference is None:
         return None
     checked = []
     try:
         rows = [tuple(row) for row in reference]
     except TypeError:
-        raise ValueError('reference must be a list of (onset, offset, midi) '
+        raise ParameterError('reference must be a list of (onset, offset, midi) '
                          f'tuples; got {type(reference).__name__}') from None
     for index, row in enumerate(rows):
-        if len(row) != 3 or not all(isinstance(value, (int, float)) and
+        if len(row) != 3 or not all(tracks.is_number(value) and
                                     math.isfinite(value) for value in row):
-            raise ValueError(f'reference[{index}] must be (onset s, offset s, '
+            raise ParameterError(f'reference[{index}] must be (onset s, offset s, '
                              f'midi), three finite numbers; got {row!r}')
         onset, offset, midi = map(float, row)
-        if not 0 <= onset < offset or not 0 <= midi <= 127:
-            raise ValueError(f'reference[{index}] needs 0 <= onset < offset '
-                             f'and midi within 0..127; got {row!r}')
+        if not 0 <= onset < offset <= tracks.MAX_SECONDS or not 0 <= midi <= 127:
+            raise ParameterError(
+                f'reference[{index}] needs 0 <= onset < offset <= '
+                f'{tracks.MAX_SECONDS:g} (seconds) and midi within 0..127; '
+                f'got {row!r}')
         checked.append((onset, offset, midi))
     return sorted(checked)
 

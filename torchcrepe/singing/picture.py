@@ -10,13 +10,16 @@ by labels.place (above the vibrato, then higher, then below its note; a
 label with no free place is dropped, the longest vibratos placed first).
 The picture widens with the recording, up to MAX_WIDTH inches.
 
-Needs matplotlib (the optional `plot` extra), imported only in draw().
+Needs matplotlib (the optional `plot` extra), imported only in draw() and
+for the list of formats save() writes (plot.image_formats).
 """
 import numpy as np
 
-from .. import files
+from .. import files, plot
+from ..utils import ParameterError
 from . import labels as labels_
 from .notes import note_name
+from .report import Report
 
 # Box colours by |cents| from the nearest semitone (or from the target)
 COLOURS = ((25, '#3aa655', 'within 25 cents'), (50, '#f0a030', '25-50 cents'),
@@ -138,12 +141,24 @@ def _vibrato_labels(axes, report, renderer, boxes):
     return kept
 
 
+def check(report, title):
+    """ParameterError naming `report` unless it is a Report, or `title`
+    unless it is a str or None"""
+    if not isinstance(report, Report):
+        raise ParameterError(f'report must be a singing Report (from '
+                             f'singing.analyse); got {type(report).__name__}')
+    if title is not None and not isinstance(title, str):
+        raise ParameterError(f'title must be a str or None; got {title!r}')
+
+
 def draw(report, title=None):
     """(figure, labels): the picture of a singing Report as a matplotlib
     Figure (Agg canvas) and the vibrato label Text artists it kept
 
-    Raises ValueError if matplotlib is not installed.
+    Raises ParameterError for a report that is no Report or a title that is
+    no str; ValueError if matplotlib is not installed.
     """
+    check(report, title)
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -190,11 +205,26 @@ def draw(report, title=None):
     return figure, kept
 
 
-def save(path, report, title=None):
-    """Draw a singing Report into a PNG at `path` (written atomically)
+def save(path, report, title=None, format=None):
+    """Draw a singing Report into a picture at `path` (written atomically)
 
-    Raises ValueError if matplotlib is not installed, before writing.
+    Arguments
+        path (str or os.PathLike): the file; its extension gives the format,
+            one matplotlib writes (plot.image_formats(): .png, .jpg, .pdf,
+            .svg ...)
+        report (Report), title (str or None)
+        format (str or None): the format (e.g. 'png'), overriding the
+            extension: for a path whose name is not the user's (a temporary)
+
+    Raises, before drawing and writing: ParameterError naming `path` for
+    an existing folder or an extension matplotlib cannot write (listing
+    those it can), `format` for a format it cannot, `report` or `title`
+    for the wrong type; FileNotFoundError naming `path` when its folder is
+    missing; ValueError if matplotlib is not installed.
     """
+    path = plot.output_path(path)
+    format = plot.image_format(path, format)
+    check(report, title)
     figure, _ = draw(report, title)
     with files.atomic_write(path) as file:
-        figure.savefig(file, format='png')
+        figure.savefig(file, format=format)

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from .. import files
+from .. import files, plot
 from . import intonation, notes as notes_, track as tracks, vibrato
 
 NO_VOICE = 'no voiced frames: nothing sung was found'
@@ -40,7 +40,14 @@ class Report:
             'kpis': self.kpis}
 
     def save(self, path):
-        """Write to_dict() as JSON; nothing is left behind on failure"""
+        """Write to_dict() as JSON at `path`; nothing is left behind on
+        failure
+
+        Raises, before writing: ParameterError naming `path` for an
+        existing folder or a path that is no str or os.PathLike;
+        FileNotFoundError naming `path` when its folder is missing.
+        """
+        path = plot.output_path(path)
         with files.atomic_write(path, 'w') as file:
             json.dump(self.to_dict(), file, indent=1, allow_nan=False)
             file.write('\n')
@@ -57,41 +64,51 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
 
     Arguments
         pitch (torch.tensor or numpy.ndarray [shape=(frames,) or (1, frames)])
-            Hz; NaN or 0 where unvoiced (predict's output as it is)
+            Hz; NaN or 0 where unvoiced (predict's output as it is); any
+            other value within track.MIN_PITCH..MAX_PITCH, 20..5000 Hz
         periodicity (same shape as pitch, or None)
             0..1; frames below voicing_threshold are unvoiced
         hop_seconds (float)
-            seconds between frames (0.01 for predict's default hop)
+            seconds between frames (0.01 for predict's default hop), within
+            track.MIN_HOP..MAX_HOP: 62.5 us (one sample at 16 kHz,
+            CREPE's finest hop) to 30 ms
         tuning (float or 'estimate')
             A4 in Hz (400..480), or 'estimate' to centre the sustained notes
         reference (list of (onset s, offset s, MIDI) or None)
-            the melody that should have been sung
+            the melody that should have been sung; 0 <= onset < offset,
+            MIDI within 0..127
         start (float)
             time of the first frame's centre in seconds (0 for predict with
-            pad=True, 0.032 with pad=False)
+            pad=True, 0.032 with pad=False), 0..track.MAX_SECONDS
         voicing_threshold (float)
-            periodicity below it is unvoiced
+            periodicity below it is unvoiced, 0..1
         duration (float or None)
             seconds of audio, to check hop_seconds against the frame count
         window_seconds (float)
             the pitch tracker's averaging window, by which vibrato extent is
-            corrected (vibrato.py); 0 for a tracker that does not average
+            corrected (vibrato.py); 0 for a tracker that does not average,
+            at most vibrato.MAX_WINDOW (0.3 s)
         loudness (same shape as pitch, or None; keyword only)
             dB per frame on the same frames, e.g.
             torchcrepe.loudness.a_weighted(audio, sample_rate, hop_length):
             a dip in it is a new syllable, a new note on the same pitch too
             (articulation.py). Without it, an unvoiced gap of 30 ms or more
-            is; the command line always gives it
+            is; the command line always gives it. Finite, within
+            +-track.MAX_LOUDNESS dB
 
     Returns
         Report. An all-unvoiced or too short track gives a Report with no
         notes, figures None where undefined, and `message` saying why.
     Raises
-        ValueError naming the argument, before any analysis.
+        ParameterError (a ValueError) naming the argument and what is
+        allowed, before any analysis: NaN, infinite, negative, zero or too
+        large numbers where they mean nothing, numbers given as text or
+        bool, pitch out of range (naming the first such frame and its
+        value), arrays of the wrong shape.
     """
     estimate = isinstance(tuning, str) and tuning == 'estimate'
     reference = intonation.check_reference(reference)
-    vibrato.window_response(5., window_seconds)  # checks it
+    vibrato.check_window(window_seconds)
     track = tracks.prepare(pitch, periodicity, hop_seconds,
                            440. if estimate else tuning, start,
                            voicing_threshold, duration, loudness)

@@ -5,9 +5,18 @@ tracker gives: pitch (Hz per frame, NaN or 0 where unvoiced), periodicity
 (0..1 per frame, optional) and the hop between frames in seconds. Pitch is
 turned into fractional MIDI numbers (69 = A4 at the tuning reference), on
 which one semitone is 1 and one cent 0.01.
+
+What is refused (ParameterError, a ValueError, naming the argument and
+what is allowed, before any analysis): a hop outside MIN_HOP..MAX_HOP
+seconds; a pitch that is neither unvoiced (NaN or 0) nor within
+MIN_PITCH..MAX_PITCH Hz (negative, infinite, 1e9 Hz ...: the message
+names the first such frame and its value); periodicity outside 0..1; a
+start or duration outside 0..MAX_SECONDS; loudness beyond +-MAX_LOUDNESS
+dB; arrays of text or complex numbers; numbers given as text or bool.
 """
 import functools
 import math
+import numbers
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -16,11 +25,36 @@ from scipy import ndimage, signal
 # Frames with periodicity below VOICING_THRESHOLD are unvoiced: the same
 # threshold the command line's .csv/.json outputs and plots use
 from .. import checks, convert
-from ..constants import VOICING_THRESHOLD
+from ..constants import SAMPLE_RATE, VOICING_THRESHOLD
+from ..utils import ParameterError
 
 # The largest hop the analysis accepts (s): vibrato up to 8 Hz must still be
 # sampled at least four times a cycle
 MAX_HOP = .03
+
+# The smallest hop (s): CREPE's finest, one sample at its 16 kHz (62.5 us).
+# The analysis works there (its filters and windows are set in seconds)
+# at a cost that grows with the frames: 3 s of audio, 48,000 frames, take
+# about 10 s. Finer hops only resample the same pitch, and a hop of a few
+# nanoseconds asks for gigabytes (a 50 ms gap is then millions of frames)
+MIN_HOP = 1 / SAMPLE_RATE
+
+# Voiced pitch (Hz) must lie within MIN_PITCH..MAX_PITCH: 20 Hz is the
+# lowest pitch people hear as one (below it, beats); 5 kHz is above the
+# piano's top C8 (4,186 Hz) and any sung or played fundamental. CREPE's
+# own output lies within about 32..2,006 Hz. A value outside is no pitch
+# (a wrong unit, a tracker's error code), and would read as a note such
+# as A#25; 0 and NaN, not negative values, mark unvoiced frames
+MIN_PITCH, MAX_PITCH = 20., 5000.
+
+# The latest start and longest duration (s): 100 hours, longer than any
+# take; a larger number is in another unit (samples, say)
+MAX_SECONDS = 360000.
+
+# Loudness (dB) within +-MAX_LOUDNESS: the loudest sound air carries is
+# 194 dB SPL and the package's A-weighted loudness stops at -100 dB; a
+# level further out is a value in another unit or a corrupted frame
+MAX_LOUDNESS = 1000.
 
 # Unvoiced gaps up to this long (s) inside a phrase are bridged: a consonant
 # or a dropped frame does not end a note
@@ -69,43 +103,69 @@ class Track(NamedTuple):
 
 
 def as_array(value, argument):
-    """A 1-D float64 numpy array from a tensor (1, frames) or (frames,)"""
+    """A 1-D float64 numpy array from a tensor (1, frames) or (frames,)
+
+    Text and complex numbers are refused: converting them would read text
+    as numbers or silently drop the imaginary part.
+    """
     if hasattr(value, 'detach'):
+        if value.is_complex():
+            raise ParameterError(f'{argument} must hold real numbers; got a '
+                                 f'{value.dtype} tensor')
         value = value.detach().cpu().double().numpy()
     try:
+        kind = np.asarray(value).dtype.kind
+        if kind in 'USc':
+            raise TypeError
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f'{argument} must be an array of numbers; got '
-                         f'{type(value).__name__}') from None
+        raise ParameterError(f'{argument} must be an array of numbers; got '
+                             f'{type(value).__name__}') from None
     if array.ndim == 2 and array.shape[0] == 1:
         array = array[0]
     if array.ndim != 1:
-        raise ValueError(f'{argument} must have shape (frames,) or (1, frames); '
-                         f'got {array.shape}')
+        raise ParameterError(f'{argument} must have shape (frames,) or (1, frames); '
+                             f'got {array.shape}')
     return array
 
 
-def check_hop(hop_seconds, frames=None, duration=None):
-    """The hop as a float; raises ValueError if it cannot be the track's
+def is_number(value):
+    """Whether `value` is a real number (bool is not one)"""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
-    With `duration` (seconds of audio), the pitch's frame count must match
-    it: between (duration - 0.064) / hop and 1 + duration / hop frames, with
+
+def seconds(value, argument, low=0., high=MAX_SECONDS, zero=True):
+    """`value` as a float if it is a number of seconds within low..high
+    (above low when zero is False); else ParameterError naming `argument`"""
+    if not is_number(value) or not math.isfinite(value) or not low <= value <= high \
+            or (not zero and value == low):
+        relation = '<=' if zero else '<'
+        raise ParameterError(f'{argument} must be a number of seconds with {low:g} '
+                             f'{relation} {argument} <= {high:g}; got {value!r}')
+    return float(value)
+
+
+def check_hop(hop_seconds, frames=None, duration=None):
+    """The hop as a float; raises ParameterError if it cannot be the track's
+
+    hop_seconds must be a number within MIN_HOP..MAX_HOP seconds (62.5 us,
+    one sample at 16 kHz, to 30 ms). With `duration` (seconds of audio,
+    above 0 and up to MAX_SECONDS), the pitch's frame count must match it:
+    between (duration - 0.064) / hop and 1 + duration / hop frames, with
     one frame of slack, which covers padded and unpadded framing.
     """
-    if isinstance(hop_seconds, bool) or not isinstance(hop_seconds, (int, float)) \
-            or not math.isfinite(hop_seconds) or not 0 < hop_seconds <= MAX_HOP:
-        raise ValueError(
-            f'hop_seconds must be a number of seconds with 0 < hop_seconds <= '
-            f'{MAX_HOP} (e.g. 0.01 for 10 ms); got {hop_seconds!r}')
+    if not is_number(hop_seconds) or not math.isfinite(hop_seconds) \
+            or not MIN_HOP <= hop_seconds <= MAX_HOP:
+        raise ParameterError(
+            f'hop_seconds must be a number of seconds with {MIN_HOP:g} <= '
+            f'hop_seconds <= {MAX_HOP} (one sample at 16 kHz to 30 ms; e.g. '
+            f'0.01 for 10 ms); got {hop_seconds!r}')
     if duration is not None:
-        if not isinstance(duration, (int, float)) or not math.isfinite(duration) \
-                or duration <= 0:
-            raise ValueError(f'duration must be a positive number of seconds; '
-                             f'got {duration!r}')
+        duration = seconds(duration, 'duration', zero=False)
         low = (duration - .064) / hop_seconds - 1
         high = duration / hop_seconds + 2
         if not low <= frames <= high:
-            raise ValueError(
+            raise ParameterError(
                 f'hop_seconds={hop_seconds} does not match the pitch: '
                 f'{duration:g} s of audio gives {max(low, 0):.0f}..{high:.0f} '
                 f'frames at that hop, but pitch has {frames}')
@@ -117,56 +177,87 @@ def prepare(pitch, periodicity, hop_seconds, tuning=440., start=0.,
     """Check a pitch track and convert it to MIDI numbers
 
     Arguments
-        pitch (array [shape=(frames,) or (1, frames)]): Hz; NaN, 0 or
-            below marks an unvoiced frame
+        pitch (array [shape=(frames,) or (1, frames)]): Hz; NaN or 0 marks
+            an unvoiced frame, any other value must lie within
+            MIN_PITCH..MAX_PITCH (20..5000 Hz)
         periodicity (array like pitch, or None): 0..1; None trusts pitch
-        hop_seconds (float): seconds between frames, 0 < hop <= MAX_HOP
-        tuning (float): the frequency of A4 in Hz
-        start (float): time of the first frame's centre in seconds
-        voicing_threshold (float): periodicity below it is unvoiced
+        hop_seconds (float): seconds between frames, MIN_HOP..MAX_HOP
+        tuning (float): the frequency of A4 in Hz, 400..480
+        start (float): time of the first frame's centre in seconds,
+            0..MAX_SECONDS
+        voicing_threshold (float): periodicity below it is unvoiced, 0..1
         duration (float or None): seconds of audio, to check the hop against
-        loudness (array like pitch, or None): dB per frame (finite; e.g.
-            torchcrepe.loudness.a_weighted on the same frames)
+        loudness (array like pitch, or None): dB per frame (finite, within
+            +-MAX_LOUDNESS; e.g. torchcrepe.loudness.a_weighted on the same
+            frames)
 
-    Raises ValueError, naming the argument, before any analysis.
+    Raises ParameterError (a ValueError), naming the argument, before any
+    analysis.
     """
-    pitch = as_array(pitch, 'pitch')
+    pitch = check_pitch(pitch)
     hop = check_hop(hop_seconds, len(pitch), duration)
-    if np.isinf(pitch).any():
-        raise ValueError('pitch must not hold infinite values; mark unvoiced '
-                         'frames with NaN or 0')
-    voiced = np.nan_to_num(pitch, nan=0.) > 0
-    if periodicity is not None:
-        periodicity = as_array(periodicity, 'periodicity')
-        if periodicity.shape != pitch.shape:
-            raise ValueError(f'periodicity must have the shape of pitch '
-                             f'{pitch.shape}; got {periodicity.shape}')
-        if not np.isfinite(periodicity).all() or periodicity.min(initial=0) < 0 \
-                or periodicity.max(initial=0) > 1:
-            raise ValueError('periodicity must be finite and within 0..1')
-        voiced &= periodicity >= voicing_threshold
     checks.voicing_threshold(voicing_threshold)
     tuning = check_tuning(tuning)
-    if not isinstance(start, (int, float)) or not math.isfinite(start):
-        raise ValueError(f'start must be a finite number of seconds; got {start!r}')
+    start = seconds(start, 'start')
+    voiced = np.nan_to_num(pitch, nan=0.) > 0
+    if periodicity is not None:
+        allowed = 'finite and within 0..1'
+        periodicity = frame_values(periodicity, 'periodicity', pitch.shape, allowed)
+        if periodicity.min(initial=0) < 0 or periodicity.max(initial=0) > 1:
+            raise ParameterError(f'periodicity must be {allowed}')
+        voiced &= periodicity >= voicing_threshold
     if loudness is not None:
-        loudness = as_array(loudness, 'loudness')
-        if loudness.shape != pitch.shape:
-            raise ValueError(f'loudness must have the shape of pitch '
-                             f'{pitch.shape}; got {loudness.shape}')
-        if not np.isfinite(loudness).all():
-            raise ValueError('loudness must be finite (dB per frame)')
+        loudness = frame_values(loudness, 'loudness', pitch.shape,
+                                'finite (dB per frame)')
+        if np.abs(loudness).max(initial=0) > MAX_LOUDNESS:
+            frame = int(np.argmax(np.abs(loudness) > MAX_LOUDNESS))
+            raise ParameterError(
+                f'loudness must be dB per frame within +-{MAX_LOUDNESS:g}; '
+                f'frame {frame} is {loudness[frame]:g}')
     midi = np.full(len(pitch), np.nan)
     midi[voiced] = convert.frequency_to_midi(pitch[voiced], tuning)
-    return Track(midi, voiced, hop, float(start), loudness)
+    return Track(midi, voiced, hop, start, loudness)
+
+
+def check_pitch(pitch):
+    """pitch (Hz) as a (frames,) float64 array if each frame is unvoiced
+    (NaN or 0) or within MIN_PITCH..MAX_PITCH; else ParameterError naming
+    the range and the first frame that is neither, and its value"""
+    pitch = as_array(pitch, 'pitch')
+    wrong = ~(np.isnan(pitch) | (pitch == 0) |
+              ((pitch >= MIN_PITCH) & (pitch <= MAX_PITCH)))
+    if wrong.any():
+        frame = int(np.argmax(wrong))
+        value = pitch[frame]
+        if np.isinf(value):
+            problem = 'must not hold infinite values'
+        elif value < 0:
+            problem = 'must not be negative'
+        else:
+            problem = 'must lie within the pitch of a voice or instrument'
+        raise ParameterError(
+            f'pitch {problem}: NaN or 0 marks an unvoiced frame, a voiced one '
+            f'is {MIN_PITCH:g}..{MAX_PITCH:g} Hz; frame {frame} is {value:g} Hz')
+    return pitch
+
+
+def frame_values(values, argument, shape, allowed):
+    """`values` as a finite float64 array of `shape` (pitch's), else
+    ParameterError naming `argument` and what is `allowed`"""
+    values = as_array(values, argument)
+    if values.shape != shape:
+        raise ParameterError(f'{argument} must have the shape of pitch '
+                             f'{shape}; got {values.shape}')
+    if not np.isfinite(values).all():
+        raise ParameterError(f'{argument} must be {allowed}')
+    return values
 
 
 def check_tuning(tuning):
-    """A4 in Hz, a positive number within 400..480"""
-    if isinstance(tuning, bool) or not isinstance(tuning, (int, float)) \
-            or not 400 <= tuning <= 480:
-        raise ValueError(f"tuning must be the frequency of A4 in Hz, within "
-                         f"400..480, or 'estimate'; got {tuning!r}")
+    """A4 in Hz, a number within 400..480; else ParameterError"""
+    if not is_number(tuning) or not 400 <= tuning <= 480:
+        raise ParameterError(f"tuning must be the frequency of A4 in Hz, within "
+                             f"400..480, or 'estimate'; got {tuning!r}")
     return float(tuning)
 
 

@@ -80,6 +80,11 @@ TRACKER_WINDOW = .075
 EDGE = .08
 RATE_SEARCH = (3., 10.)
 RATE_STEP = .05
+# The longest tracker window (s) the extent correction models: beyond it
+# even the slowest rate searched falls where window_response stops
+# following the Hann window's response (rate x window >= 0.9), and a
+# vibrato would be corrected by a guess
+MAX_WINDOW = .9 / RATE_SEARCH[0]
 # cycles.py's, by its name here too (the code reads cycles')
 RATE_RANGE = cycles.RATE_RANGE
 # Cents: the smallest extent reported: above the tracker's own
@@ -319,12 +324,16 @@ def centre_line(midi, hop):
     return cents / 100
 
 
+def check_window(window_seconds):
+    """The tracker's window in seconds as a float, 0..MAX_WINDOW (0.3 s);
+    else ParameterError naming window_seconds"""
+    return tracks.seconds(window_seconds, 'window_seconds', high=MAX_WINDOW)
+
+
 def window_response(rate, window_seconds):
     """Share of a vibrato at `rate` Hz a tracker averaging over a Hann
     window of `window_seconds` keeps (1 for window_seconds=0)"""
-    if window_seconds < 0 or not np.isfinite(window_seconds):
-        raise ValueError(f'window_seconds must be 0 or more; got {window_seconds}')
-    x = rate * window_seconds
+    x = rate * check_window(window_seconds)
     return float(np.sinc(x) / (1 - x * x)) if x < .9 else float(np.sinc(.9) / .19)
 
 
