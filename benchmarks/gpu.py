@@ -51,24 +51,6 @@ PEAK_TFLOPS = {
 SAMPLE_RATE = 16000
 
 
-def flops_per_frame(capacity):
-    """Multiply-adds x 2 of one frame through the network, as it runs
-
-    Counts the taps each block's kernel keeps (`model.kernel_taps`), the
-    output length of each conv (256 after the stride-4 first block, then
-    the block's input length: 'same' padding) and the classifier.
-    """
-    model = torchcrepe.model
-    outputs = model.channels(capacity)
-    inputs = (1,) + outputs[:-1]
-    total = 0
-    for i, (c_in, c_out) in enumerate(zip(inputs, outputs), 1):
-        taps = len(range(model.KERNEL_SIZES[i - 1])[model.kernel_taps(i)[0]])
-        length = model.INPUT_LENGTHS[i - 1] // model.STRIDES[i - 1]
-        total += 2 * c_in * c_out * taps * length
-    return total + 2 * model.in_features(capacity) * torchcrepe.PITCH_BINS
-
-
 def synchronize(device):
     if torch.device(device).type == 'cuda':
         torch.cuda.synchronize(device)
@@ -215,7 +197,7 @@ def peaks(device, override):
 
 
 def main():
-    from benchmarks.report import publish
+    from benchmarks.report import flops_per_frame, publish
     hardware = torchcrepe.hardware
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cuda')
