@@ -160,18 +160,20 @@ def test_folded_matches_keras_and_leaves_weights_alone(capacity, frames, keras_a
 
 @pytest.mark.parametrize('capacity', ['tiny', 'full'])
 def test_folded_bfloat16_lays_positions_along_the_width(capacity, frames, keras_activation):
-    """bfloat16 on the CPU runs its maps as (batch, channels, 1, positions),
-    where oneDNN's fast bfloat16 kernels are; float32 along the height, but
-    for the wide capacities on AVX-512; both give Keras' probabilities and
-    the (batch, C5, 8, 1) embedding"""
+    """On an AMX CPU bfloat16 runs its maps as (batch, channels, 1,
+    positions), where oneDNN's fast bfloat16 kernels are, and float32 too
+    for full, not tiny; elsewhere both along the height. Either way Keras'
+    probabilities and the (batch, C5, 8, 1) embedding"""
     network = torchcrepe.Crepe(capacity).eval()
     network.load_state_dict(torch.load(f'{torchcrepe.load.ASSETS}/{capacity}.pth'))
-    wide = capacity == 'full' and torchcrepe.hardware.cpu_capability() == 'AVX512'
+    amx = torchcrepe.hardware.amx()
     with torch.no_grad():
         exact, reduced = (model.FoldedCrepe(network, dtype)
                           for dtype in (torch.float32, torch.bfloat16))
-        assert (exact.axis, reduced.axis) == (3 if wide else 2, 3)
-        assert reduced.weight2.shape[2:] == (1, model.KERNEL_SIZES[1] + 1)
+        assert exact.axis == (3 if amx and capacity == 'full' else 2)
+        assert reduced.axis == (3 if amx else 2)
+        taps = model.KERNEL_SIZES[1] + 1
+        assert reduced.weight2.shape[2:] == ((1, taps) if amx else (taps, 1))
         probabilities = reduced(frames.bfloat16()).float().numpy()
         embedding = reduced(frames[:16].bfloat16(), embed=True).float()
         reference = network(frames[:16], embed=True)
@@ -179,6 +181,16 @@ def test_folded_bfloat16_lays_positions_along_the_width(capacity, frames, keras_
     assert np.abs(probabilities - keras_activation(capacity)).max() < .02
     assert embedding.shape == reference.shape
     assert (embedding - reference).abs().max() < .03 * reference.abs().max()
+
+
+def test_layout_follows_amx(monkeypatch):
+    """The width layout is chosen by the CPU's AMX flag alone"""
+    for flag in (False, True):
+        monkeypatch.setattr(torchcrepe.hardware, 'amx', lambda flag=flag: flag)
+        assert model.along_width('full', torch.bfloat16, 'cpu') == flag
+        assert model.along_width('full', torch.float32, 'cpu') == flag
+        assert model.along_width('medium', torch.float32, 'cpu') is False
+        assert model.along_width('tiny', torch.bfloat16, 'meta') is False
 
 
 def test_infer_sees_weights_changed_in_place(frames):

@@ -67,6 +67,19 @@ def cpu_name():
     return platform.processor() or platform.machine() or 'unknown CPU'
 
 
+def amx():
+    """Whether the CPU has AMX tiles (Linux's 'amx_tile' flag; False where
+    /proc/cpuinfo is missing)"""
+    try:
+        with open('/proc/cpuinfo') as file:
+            for line in file:
+                if line.startswith('flags'):
+                    return 'amx_tile' in line.split(':', 1)[1].split()
+    except OSError:
+        pass
+    return False
+
+
 def cpu_capability():
     """The vector extension torch's CPU kernels use: 'AVX2', 'AVX512', ..."""
     return torch.backends.cpu.get_cpu_capability()

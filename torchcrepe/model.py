@@ -242,15 +242,17 @@ class FoldedCrepe(torch.nn.Module):
     oneDNN computes about twice as fast as channels-first 1-D ones on these
     shapes (few channels, long kernels); block 1 (one input channel) is
     fastest as a 1-D convolution. In float32 a map's positions lie along
-    its height, (batch, channels, positions, 1). In bfloat16 on a CPU they
-    lie along its width, (batch, channels, 1, positions): oneDNN's bfloat16
-    kernels for a long kernel along the height are slow (block 2 of `full`,
-    1024 channels in, ran 14x slower there than along the width on an AMX
-    Xeon), while along the width they reach the CPU's bfloat16 matrix
+    its height, (batch, channels, positions, 1). In bfloat16 on a CPU with
+    AMX they lie along its width, (batch, channels, 1, positions): oneDNN's
+    bfloat16 kernels for a long kernel along the height are slow there
+    (block 2 of `full`, 1024 channels in, ran 12x slower than along the
+    width on an AMX Xeon), while along the width they reach the matrix
     units, with the same bits. float32 keeps the height, except for large
-    and full on AVX-512 CPUs (`along_width`), where the width is 1.2x to
-    1.45x faster and moves probabilities by 3e-7 at most. Keras' asymmetric 'same' padding of the
-    64-tap kernels (31 before, 32 after) becomes symmetric padding of 32
+    and full on AMX CPUs (`along_width`), where the width is 1.2x to 1.45x
+    faster and moves probabilities by 3e-7 at most. Other CPUs keep the
+    height in both (the width was not measured there). Keras' asymmetric
+    'same' padding of the 64-tap kernels (31 before, 32 after) becomes
+    symmetric padding of 32
     around a 65-tap kernel whose first tap is zero, so that no padded copy
     or slice of the map is ever made.
 
@@ -340,25 +342,23 @@ class FoldedCrepe(torch.nn.Module):
         return rowwise_sigmoid(x.reshape(rows, PITCH_BINS))[:batch]
 
 
-# The capacities whose float32 maps lie along the width on an AVX-512 CPU
+# The capacities whose float32 maps lie along the width on an AMX CPU
 WIDE_FLOAT32 = ('large', 'full')
 
 
 def along_width(capacity, dtype, device):
     """Whether FoldedCrepe lays a map's positions along the width
 
-    bfloat16 on any CPU; float32 for WIDE_FLOAT32 on a CPU whose torch
-    kernels are AVX-512 (measured 1.24x (large) and 1.45x (full) faster
-    there on an AMX Xeon, with probabilities within 3.1e-7 of the
-    height's, and a frame's bits still independent of the batch and the
-    thread count; medium's were not, so it keeps the height); elsewhere
-    the height"""
-    if torch.device(device).type != 'cpu':
+    On a CPU with AMX (the kind measured): bfloat16 (the same bits, up to
+    12x faster) and float32 for WIDE_FLOAT32 (1.24x for large, 1.45x for
+    full, probabilities within 3.1e-7 of the height's, and a frame's bits
+    still independent of the batch and the thread count; medium's were
+    not, so it keeps the height). Elsewhere the height, as measured and
+    tested on AVX2 and AVX-512 BF16 CPUs before."""
+    if torch.device(device).type != 'cpu' or not hardware.amx():
         return False
-    if dtype == torch.bfloat16:
-        return True
-    return (dtype == torch.float32 and capacity in WIDE_FLOAT32
-            and hardware.cpu_capability() == 'AVX512')
+    return dtype == torch.bfloat16 or (
+        dtype == torch.float32 and capacity in WIDE_FLOAT32)
 
 
 # Rows per sigmoid call in rowwise_sigmoid: 16 rows of 360 bins are a
