@@ -68,16 +68,9 @@ def cpu_name():
 
 
 def amx():
-    """Whether the CPU has AMX tiles (Linux's 'amx_tile' flag; False where
-    /proc/cpuinfo is missing)"""
-    try:
-        with open('/proc/cpuinfo') as file:
-            for line in file:
-                if line.startswith('flags'):
-                    return 'amx_tile' in line.split(':', 1)[1].split()
-    except OSError:
-        pass
-    return False
+    """Whether the CPU has AMX tiles (torch's own check; False where torch
+    has none)"""
+    return getattr(torch.cpu, '_is_amx_tile_supported', lambda: False)()
 
 
 def cpu_capability():
@@ -105,9 +98,8 @@ def native_bfloat16(device='cpu'):
     if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         return False
     if platform.machine().lower() in ('x86_64', 'amd64', 'i386', 'i686'):
-        return any(getattr(torch.cpu, name, lambda: False)()
-                   for name in ('_is_avx512_bf16_supported',
-                                '_is_amx_tile_supported'))
+        return amx() or getattr(torch.cpu, '_is_avx512_bf16_supported',
+                                lambda: False)()
     return True
 
 

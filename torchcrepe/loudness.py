@@ -44,10 +44,9 @@ def a_weighted(audio, sample_rate, hop_length=None, pad=True):
         audio's device
     """
     checks.sample_rate(sample_rate)
-    checks.audio(audio)
+    audio = checks.audio(audio).detach()
     device = audio.device
-    audio, hop_length = framing.at_model_rate(
-        framing.mono(audio), sample_rate, hop_length)
+    audio, hop_length = framing.at_model_rate(audio, sample_rate, hop_length)
 
     signal = audio[0].double().cpu()
     if pad:

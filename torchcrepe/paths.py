@@ -15,6 +15,7 @@ folder) whose message names the argument, as the caller spelled it
 (`output_pitch_files[1]`, `--output_files`).
 """
 import dataclasses
+import errno
 import os
 
 from .utils import ParameterError
@@ -51,12 +52,7 @@ def file_list(value, argument, allow_none=False):
         raise ParameterError(f'{argument} must be a list of paths; got '
                              f'{type(value).__name__}') from None
     for index, path in enumerate(paths):
-        if path is None and allow_none:
-            continue
-        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
-            raise ParameterError(
-                f'{argument}[{index}] must be a path (str or os.PathLike)'
-                + (' or None' if allow_none else '') + f'; got {path!r}')
+        single(path, f'{argument}[{index}]', allow_none)
     return paths
 
 
@@ -133,20 +129,46 @@ def check_outputs(inputs, outputs):
             written[key] = target
 
 
+def output_file(path, argument='path'):
+    """One output path as a str, checked as `check_writable` does
+
+    Raises ParameterError naming `argument` for what is not a non-empty
+    str or os.PathLike; otherwise as `check_writable`.
+    """
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if not isinstance(path, str) or not path:
+        raise ParameterError(f'{argument} must be a file path (str or '
+                             f'os.PathLike); got {path!r}')
+    check_writable([Named(path, argument)])
+    return path
+
+
+# What a path naming a folder may end in
+SEPARATORS = tuple(filter(None, (os.sep, os.altsep)))
+
+
 def check_writable(outputs):
     """Refuse outputs that are folders or whose folder does not exist
 
-    Raises ParameterError (a folder) or FileNotFoundError /
-    NotADirectoryError (the folder is missing, or a file), naming the
-    argument and the path the caller gave.
+    Arguments
+        outputs ([Named])
+
+    Raises ParameterError for a folder (or a path ending in a separator);
+    FileNotFoundError / NotADirectoryError when the folder is missing or
+    is a file, with the caller's path as the error's filename. Each
+    message names the argument and the path the caller gave.
     """
     for target in outputs:
         path = os.fspath(target.path)
-        if os.path.isdir(path):
-            raise ParameterError(f'{target} is a folder; give a file path')
+        if os.path.isdir(path) or path.endswith(SEPARATORS):
+            raise ParameterError(f'{target} is a folder: {target.argument} '
+                                 'must name a file, not a folder')
         folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.exists(folder):
-            raise FileNotFoundError(
-                f'{target}: its folder {folder!r} does not exist')
-        if not os.path.isdir(folder):
-            raise NotADirectoryError(f'{target}: {folder!r} is not a folder')
+        if os.path.isdir(folder):
+            continue
+        if os.path.exists(folder):
+            kind, code, problem = NotADirectoryError, errno.ENOTDIR, 'is not a folder'
+        else:
+            kind, code, problem = FileNotFoundError, errno.ENOENT, 'does not exist'
+        raise kind(code, f'{target}: its folder {folder!r} {problem}', path)

@@ -1,21 +1,18 @@
 """A picture of a pitch track: the curve over the spectrogram, and periodicity.
 
-Also the checks of an output path that it and torchcrepe.singing's report
-(JSON and picture) share, before any work: `output_path` (a file in an
-existing folder) and `image_format`: a picture's format follows the
-user's path's extension (png, jpg/jpeg, pdf, svg ... whatever matplotlib
+Also `image_format`, which torchcrepe.singing's picture shares: a
+picture's format follows the user's path's extension (png, jpg/jpeg, pdf, svg ... whatever matplotlib
 writes, `image_formats()`) and is passed to matplotlib explicitly, since
 files are written under a temporary name and renamed.
 
 Needs matplotlib (the optional `plot` extra); nothing else in torchcrepe does.
 """
-import errno
 import os
 
 import numpy as np
 import torch
 
-from . import checks, convert, files, framing, pipeline
+from . import checks, convert, files, framing, paths, pipeline
 from .constants import SAMPLE_RATE
 from .utils import ParameterError
 
@@ -79,31 +76,6 @@ def image_format(path, format=None, argument='path'):
     return suffix
 
 
-def output_path(path, argument='path'):
-    """`path` as a str if a file can be written there, checked before any
-    work: a str or os.PathLike naming a file in an existing folder
-
-    Raises ParameterError naming `argument` for another type, an empty
-    path, a path ending in a separator or an existing folder;
-    FileNotFoundError naming `path` when its folder does not exist
-    (NotADirectoryError when that is a file).
-    """
-    if isinstance(path, os.PathLike):
-        path = os.fspath(path)
-    if not isinstance(path, str) or not path:
-        raise ParameterError(f'{argument} must be a file path (str or '
-                             f'os.PathLike); got {path!r}')
-    if os.path.isdir(path) or path.endswith(tuple(filter(None, (os.sep, os.altsep)))):
-        raise ParameterError(f'{argument} must name a file, not a folder; '
-                             f'got {path!r}')
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        kind = NotADirectoryError if os.path.exists(folder) else FileNotFoundError
-        code = errno.ENOTDIR if os.path.exists(folder) else errno.ENOENT
-        raise kind(code, f'{argument}: no folder {folder} to write into', path)
-    return path
-
-
 def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
          title=None, format=None):
     """Draw the pitch track over the input's spectrogram into a picture
@@ -124,12 +96,12 @@ def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
         format (str or None): the picture format, overriding the extension
 
     Raises ParameterError naming the argument, FileNotFoundError for a
-    missing folder, before drawing (output_path, image_format); ValueError
+    missing folder, before drawing (paths.output_file, image_format); ValueError
     without matplotlib.
     """
     if not available():
         raise ValueError(INSTALL_HINT)
-    path = output_path(path)
+    path = paths.output_file(path)
     if format is None and files.extension(path) == TEMPORARY:
         format = 'png'
     format = image_format(path, format)

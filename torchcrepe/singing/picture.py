@@ -15,7 +15,7 @@ for the list of formats save() writes (plot.image_formats).
 """
 import numpy as np
 
-from .. import files, plot
+from .. import files, paths, plot
 from ..utils import ParameterError
 from . import labels as labels_
 from .notes import note_name
@@ -222,7 +222,7 @@ def save(path, report, title=None, format=None):
     for the wrong type; FileNotFoundError naming `path` when its folder is
     missing; ValueError if matplotlib is not installed.
     """
-    path = plot.output_path(path)
+    path = paths.output_file(path)
     format = plot.image_format(path, format)
     check(report, title)
     figure, _ = draw(report, title)

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from .. import files, plot
+from .. import files, paths
 from . import intonation, notes as notes_, track as tracks, vibrato
 
 NO_VOICE = 'no voiced frames: nothing sung was found'
@@ -47,7 +47,7 @@ class Report:
         existing folder or a path that is no str or os.PathLike;
         FileNotFoundError naming `path` when its folder is missing.
         """
-        path = plot.output_path(path)
+        path = paths.output_file(path)
         with files.atomic_write(path, 'w') as file:
             json.dump(self.to_dict(), file, indent=1, allow_nan=False)
             file.write('\n')
