@@ -40,3 +40,21 @@ def test_vibrato_where_the_researchers_marked_it(scores):
     # Measured with tiny: precision 0.78, recall 0.83, F1 0.81
     precision, recall, f1 = scores['vibrato']
     assert precision >= .7 and recall >= .75 and f1 >= .75
+
+
+def test_ssvd_key_shift_and_halves(tmp_path):
+    """benchmarks/ssvd.py's rules on made-up notes: the key shift is the
+    rounded median difference of onset-matched notes (three at least), and
+    takes of one exercise, transposed or not, fall in the same half"""
+    sys.path.insert(0, ROOT)
+    import numpy as np
+    from benchmarks import ssvd
+    onsets = np.array([0., 1., 2., 3.])
+    reference = (np.c_[onsets, onsets + .5], np.array([60., 62., 64., 65.]))
+    sung = (np.c_[onsets + .03, onsets + .4], np.array([62.2, 63.9, 66.1, 67.]))
+    assert ssvd.key_shift(reference, sung) == 2
+    assert ssvd.key_shift(reference, (sung[0][:2], sung[1][:2])) == 0
+    for take, tonic in (('a', 60), ('b', 65)):
+        rows = [(i, 0, i, tonic + step) for i, step in enumerate((0, 2, 4, 5))]
+        np.savetxt(tmp_path / f'{take}_score.txt', rows)
+    assert ssvd.half(tmp_path, 'a') == ssvd.half(tmp_path, 'b')
