@@ -238,23 +238,30 @@ class FoldedCrepe(torch.nn.Module):
     clamp on the pooled half: no separate relu or batch norm pass.
     The weights are folded in float64 and rounded once to `dtype`.
 
-    Blocks 2 to 6 run as 2-D convolutions on channels-last maps, which
-    oneDNN computes about twice as fast as channels-first 1-D ones on these
-    shapes (few channels, long kernels); block 1 (one input channel) is
-    fastest as a 1-D convolution. In float32 a map's positions lie along
-    its height, (batch, channels, positions, 1). In bfloat16 on a CPU with
-    AMX they lie along its width, (batch, channels, 1, positions): oneDNN's
-    bfloat16 kernels for a long kernel along the height are slow there
-    (block 2 of `full`, 1024 channels in, ran 12x slower than along the
-    width on an AMX Xeon), while along the width they reach the matrix
-    units, with the same bits. float32 keeps the height, except for large
-    and full on AMX CPUs (`along_width`), where the width is 1.2x to 1.45x
-    faster and moves probabilities by 3e-7 at most. Other CPUs keep the
-    height in both (the width was not measured there). Keras' asymmetric
-    'same' padding of the 64-tap kernels (31 before, 32 after) becomes
-    symmetric padding of 32
-    around a 65-tap kernel whose first tap is zero, so that no padded copy
-    or slice of the map is ever made.
+    Blocks 2 to 6 run in one of three layouts (`layout`), whichever the
+    CPU was measured fastest in, each giving a frame the same bits in any
+    call of two frames or more on any thread count (float32):
+    - 'height': 2-D convolutions on channels-last maps, positions along the
+      height, (batch, channels, positions, 1). On AVX-512 CPUs oneDNN runs
+      these about twice as fast as channels-first 1-D ones.
+    - 'width': the same, positions along the width, (batch, channels, 1,
+      positions). On a CPU with AMX, oneDNN's bfloat16 kernels for a long
+      kernel along the height are slow (block 2 of `full` ran 12x slower
+      than along the width on an AMX Xeon), while along the width they
+      reach the matrix units with the same bits; float32 large and full
+      are also 1.2x to 1.45x faster there (probabilities within 3e-7 of
+      the height's).
+    - 'line': 1-D convolutions on channels-first maps (batch, channels,
+      positions), each map padded first, as `Crepe` runs them. On an
+      AVX2-only CPU the channels-last height layout is 2x to 7x slower
+      than this (oneDNN has no fast AVX2 kernel for it) and the width
+      layout, nearly as fast, loses a frame's independence of the batch
+      and of the thread count; so AVX2 and CPUs not measured take this.
+    Block 1 (one input channel) is a 1-D convolution in every layout.
+    Keras' asymmetric 'same' padding of the 64-tap kernels (31 before, 32
+    after) becomes symmetric padding of 32 around a 65-tap kernel whose first tap is zero in the 2-D layouts, so
+    that no padded copy or slice of the map is made; the 'line' layout keeps
+    64 taps and pads each map (before, after), its faster form.
 
     The classifier runs as a 1x1 convolution over the flattened features
     rather than a matrix product, on a whole number of SIGMOID_ROWS rows
@@ -280,12 +287,19 @@ class FoldedCrepe(torch.nn.Module):
         self.in_features = in_features(self.capacity)
         self.paddings = []
         device = network.conv1.weight.device
-        # The axis a map's positions lie along: 2 (height) or 3 (width)
-        self.axis = 3 if along_width(self.capacity, dtype, device) else 2
+        self.layout = layout(self.capacity, dtype, device)
         for i in range(1, 7):
             weight, bias, low, high, padding = _folded_block(network, i)
-            if i > 1:
-                weight = weight.unsqueeze(5 - self.axis).contiguous(
+            if self.layout == 'line':
+                # Bounds of (batch, channels, positions) maps
+                low, high = low[..., 0], high[..., 0]
+                if i > 1:
+                    before = kernel_taps(i)[1][0]
+                    weight = weight[..., padding - before:].contiguous()
+                    padding = (before, padding)
+            elif i > 1:
+                weight = weight.unsqueeze(
+                    3 if self.layout == 'height' else 2).contiguous(
                     memory_format=torch.channels_last)
             for name, value in (('weight', weight), ('bias', bias),
                                 ('low', low), ('high', high)):
@@ -311,11 +325,45 @@ class FoldedCrepe(torch.nn.Module):
                 f'frames must have shape (batch, {WINDOW_SIZE}); '
                 f'got {tuple(x.shape)}')
         batch = x.size(0)
-        height = self.axis == 2
         x = F.conv1d(x[:, None], self.weight1, self.bias1,
                      stride=STRIDES[0], padding=self.paddings[0])
-        x = F.max_pool1d(x, 2).unsqueeze(5 - self.axis)
+        x = F.max_pool1d(x, 2)
+        if self.layout == 'line':
+            x = self._line(x, embed)
+        else:
+            x = self._planes(x, embed)
+        if embed:
+            return x
 
+        # (batch, C6, 4) -> Keras' position-major flattening, as the
+        # channels of a 1x1 map
+        x = x.transpose(1, 2).reshape(batch, self.in_features)
+        rows = -(-batch // SIGMOID_ROWS) * SIGMOID_ROWS
+        x = F.pad(x, (0, 0, 0, rows - batch))[..., None, None]
+        x = F.conv2d(x.contiguous(memory_format=torch.channels_last),
+                     self.classifier_weight, self.classifier_bias)
+        return rowwise_sigmoid(x.reshape(rows, PITCH_BINS))[:batch]
+
+
+    def _line(self, x, embed):
+        """Blocks 1 (its clamp) to 6 in the 'line' layout: (batch, C1,
+        128) max-pooled -> (batch, C6, 4), or the (batch, C5, 8, 1)
+        embedding"""
+        x = torch.clamp(x, self.low1, self.high1)
+        for i in range(2, 7):
+            x = F.conv1d(F.pad(x, self.paddings[i - 1]),
+                         getattr(self, f'weight{i}'), getattr(self, f'bias{i}'))
+            x = torch.clamp(F.max_pool1d(x, 2),
+                            getattr(self, f'low{i}'), getattr(self, f'high{i}'))
+            if embed and i == 5:
+                return x[..., None]
+        return x
+
+    def _planes(self, x, embed):
+        """Blocks 1 (its clamp) to 6 in the 2-D layouts: (batch, C1, 128)
+        max-pooled -> (batch, C6, 4), or the (batch, C5, 8, 1) embedding"""
+        height = self.layout == 'height'
+        x = x.unsqueeze(3 if height else 2)
         # The clamp writes its result channels-last: the layout change
         # costs no pass of its own
         out = torch.empty(x.shape, dtype=x.dtype, device=x.device,
@@ -331,34 +379,33 @@ class FoldedCrepe(torch.nn.Module):
                             getattr(self, f'low{i}'), getattr(self, f'high{i}'))
             if embed and i == 5:
                 return (x if height else x.transpose(2, 3)).contiguous()
-
-        # (batch, C6, 4) -> Keras' position-major flattening, as the
-        # channels of a 1x1 map
-        x = x.squeeze(5 - self.axis).transpose(1, 2).reshape(batch, self.in_features)
-        rows = -(-batch // SIGMOID_ROWS) * SIGMOID_ROWS
-        x = F.pad(x, (0, 0, 0, rows - batch))[..., None, None]
-        x = F.conv2d(x.contiguous(memory_format=torch.channels_last),
-                     self.classifier_weight, self.classifier_bias)
-        return rowwise_sigmoid(x.reshape(rows, PITCH_BINS))[:batch]
+        return x.squeeze(3 if height else 2)
 
 
 # The capacities whose float32 maps lie along the width on an AMX CPU
 WIDE_FLOAT32 = ('large', 'full')
 
 
-def along_width(capacity, dtype, device):
-    """Whether FoldedCrepe lays a map's positions along the width
+def layout(capacity, dtype, device):
+    """How FoldedCrepe lays out blocks 2 to 6: 'height', 'width' or 'line'
+    (see FoldedCrepe), from what the code can know of the CPU
 
-    On a CPU with AMX (the kind measured): bfloat16 (the same bits, up to
-    12x faster) and float32 for WIDE_FLOAT32 (1.24x for large, 1.45x for
-    full, probabilities within 3.1e-7 of the height's, and a frame's bits
-    still independent of the batch and the thread count; medium's were
-    not, so it keeps the height). Elsewhere the height, as measured and
-    tested on AVX2 and AVX-512 BF16 CPUs before."""
-    if torch.device(device).type != 'cpu' or not hardware.amx():
-        return False
-    return dtype == torch.bfloat16 or (
-        dtype == torch.float32 and capacity in WIDE_FLOAT32)
+    - a CPU with AMX: 'width' for bfloat16 (the same bits, up to 12x
+      faster) and for float32 WIDE_FLOAT32 (1.24x for large, 1.45x for
+      full, a frame's bits still independent of the batch and the thread
+      count; medium's were not, so it and the others take 'height');
+    - another AVX-512 CPU: 'height' (measured 2x the 1-D layout there);
+    - any other CPU (AVX2, measured: 'height' 2x to 7x slower than 'line';
+      ARM and others, not measured): 'line', `Crepe`'s own computation;
+    - CUDA: 'height', as measured before.
+    """
+    if torch.device(device).type != 'cpu':
+        return 'height'
+    if hardware.amx():
+        wide = dtype == torch.bfloat16 or (
+            dtype == torch.float32 and capacity in WIDE_FLOAT32)
+        return 'width' if wide else 'height'
+    return 'height' if hardware.cpu_capability() == 'AVX512' else 'line'
 
 
 # Rows per sigmoid call in rowwise_sigmoid: 16 rows of 360 bins are a
