@@ -30,10 +30,12 @@ setup(
         'ray': ['ray[data]'],
         # python -m torchcrepe --live mic: the default microphone
         'live': ['sounddevice'],
+        # singing.read_targets of MIDI files
+        'score': ['mido'],
         # the test suite: everything above plus pytest and build
         'test': ['pytest', 'build', 'h5py', 'soundfile', 'matplotlib',
                  'onnx', 'onnxscript', 'onnxruntime', 'coremltools',
-                 'mir_eval', 'ray[data]'],
+                 'mir_eval', 'ray[data]', 'mido'],
     },
     entry_points={'console_scripts': ['torchcrepe=torchcrepe.__main__:run']},
 )

@@ -18,11 +18,16 @@ the pitch), levels (held pitches and transitions), articulation (new
 syllables from loudness dips and gaps), notes (where notes start and end,
 their attack), vibrato (the vibrato span, rate, extent, regularity;
 stability), intonation (KPIs, reference melody, tuning estimate), report
-(analyse, JSON, summary), labels (labels that never overlap), picture (the
+(analyse, JSON, summary), targets (notes to be sung: exercises, note
+files), alignment (where each target was sung), scoring (a take scored
+against its targets), labels (labels that never overlap), picture (the
 figure, matplotlib only there), cli (the command line's singing options).
 """
 from .notes import Note, note_name
 from .report import Report, analyse
+from .scoring import Score, score
+from .targets import Target, exercise, read_targets
 from .vibrato import Vibrato
 
-__all__ = ['Note', 'Report', 'Vibrato', 'analyse', 'note_name']
+__all__ = ['Note', 'Report', 'Score', 'Target', 'Vibrato', 'analyse',
+           'exercise', 'note_name', 'read_targets', 'score']
