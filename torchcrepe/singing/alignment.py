@@ -68,18 +68,14 @@ key shift an annotator gives a take. The second alignment only looks at
 units within REACH seconds of where the refitted map expects each target,
 which keeps a 5-minute take against 1,000 targets well under a second.
 
-settle_time is judged on the pitch averaged over the voiced frames within
-SETTLE_WINDOW (about one vibrato cycle) around each frame, so that a
-vibrato does not read as unsettled while a scoop or slide still does.
-
 Why units rather than a frame-by-frame DTW: the onsets then come from
 the note segmentation and its re-attack cues (what a listener marks), not
 from where a frame path happens to change state, which on same-pitch
 repeats is arbitrary; and a take of 5 minutes has a few thousand units
 against 30,000 frames, which keeps scoring well under a second.
 
-Per target and summary figures: see Score. Times are seconds on the
-report's clock, pitches fractional MIDI numbers under the report's tuning.
+Times are seconds on the report's clock, pitches fractional MIDI numbers
+under the report's tuning.
 """
 import warnings
 from typing import NamedTuple

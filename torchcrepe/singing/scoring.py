@@ -6,7 +6,13 @@
     result.notes[0]['cents_error'], result.summary['score'], result.to_dict()
 
 The alignment is described in singing.alignment; target notes and the
-files they come from in singing.targets.
+files they come from in singing.targets. Per target and summary figures:
+see Score. Times are seconds on the report's clock, pitches fractional
+MIDI numbers under the report's tuning.
+
+settle_time is judged on the pitch averaged over the voiced frames within
+SETTLE_WINDOW (about one vibrato cycle) around each frame, so that a
+vibrato does not read as unsettled while a scoop or slide still does.
 """
 import dataclasses
 import os

@@ -15,8 +15,6 @@ from . import track as tracks
 MAX_TRANSPOSE = 48
 
 
-
-
 class Target(NamedTuple):
     """One note to be sung: onset and offset in seconds, fractional MIDI"""
     onset: float
