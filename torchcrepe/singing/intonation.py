@@ -24,12 +24,10 @@ sung note is matched to the reference note it overlaps most in time:
     reference_missed           reference notes no sung note overlaps
 Figures that have nothing to be computed on are None.
 """
-import math
 
 import numpy as np
 
-from ..utils import ParameterError
-from . import track as tracks
+from . import targets
 from .notes import note_name
 
 SUSTAINED = .2
@@ -41,32 +39,15 @@ def sustained(notes):
 
 
 def check_reference(reference):
-    """A reference melody as a list of (onset, offset, midi) float tuples
+    """A reference melody as a list of (onset, offset, midi) rows (Targets),
+    sorted by onset, or None; empty is allowed
 
     Each row needs 0 <= onset < offset <= tracks.MAX_SECONDS (seconds) and
     midi within 0..127; else ParameterError naming the row.
     """
     if reference is None:
         return None
-    checked = []
-    try:
-        rows = [tuple(row) for row in reference]
-    except TypeError:
-        raise ParameterError('reference must be a list of (onset, offset, midi) '
-                         f'tuples; got {type(reference).__name__}') from None
-    for index, row in enumerate(rows):
-        if len(row) != 3 or not all(tracks.is_number(value) and
-                                    math.isfinite(value) for value in row):
-            raise ParameterError(f'reference[{index}] must be (onset s, offset s, '
-                             f'midi), three finite numbers; got {row!r}')
-        onset, offset, midi = map(float, row)
-        if not 0 <= onset < offset <= tracks.MAX_SECONDS or not 0 <= midi <= 127:
-            raise ParameterError(
-                f'reference[{index}] needs 0 <= onset < offset <= '
-                f'{tracks.MAX_SECONDS:g} (seconds) and midi within 0..127; '
-                f'got {row!r}')
-        checked.append((onset, offset, midi))
-    return sorted(checked)
+    return targets.check_targets(reference, 'reference', empty=True, paths=False)
 
 
 def match_reference(notes, reference):

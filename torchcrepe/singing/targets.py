@@ -27,15 +27,17 @@ class Target(NamedTuple):
 ###############################################################################
 
 
-def check_targets(target, argument='target'):
+def check_targets(target, argument='target', *, empty=False, paths=True):
     """A list of Target sorted by onset, from Targets or (onset, offset,
     midi) rows; each needs 0 <= onset < offset <= track.MAX_SECONDS and
-    midi within 0..127, and there must be at least one. Else
-    ParameterError naming `argument` and the row."""
+    midi within 0..127, and there must be at least one unless `empty`.
+    Else ParameterError naming `argument` and the row. `paths`: whether
+    the message for a wrong type offers a file path (score's targets) or
+    not (analyse's reference melody)."""
     if isinstance(target, (str, bytes)) or not hasattr(target, '__iter__'):
         raise ParameterError(f'{argument} must be a list of (onset s, offset s, '
-                             f'midi) notes or a file path; got '
-                             f'{type(target).__name__}')
+                             f'midi) notes{" or a file path" if paths else ""}; '
+                             f'got {type(target).__name__}')
     rows = []
     for index, row in enumerate(target):
         try:
@@ -53,7 +55,7 @@ def check_targets(target, argument='target'):
                 f'{tracks.MAX_SECONDS:g} (seconds) and midi within 0..127; '
                 f'got {row!r}')
         rows.append(Target(onset, offset, midi))
-    if not rows:
+    if not rows and not empty:
         raise ParameterError(f'{argument} must hold at least one note; got none')
     return sorted(rows)
 
