@@ -222,16 +222,17 @@ def units_of(report, span=None, track=None):
 ###############################################################################
 
 
-def _folded(difference):
-    """(semitones from the nearest octave of the target, octaves off)"""
+def octave_fold(difference):
+    """(`difference` in semitones moved by whole octaves to within -6..6,
+    the octaves moved): the error of a note sung in another octave"""
     octave = np.round(difference / 12.)
-    return np.abs(difference - 12. * octave), octave
+    return difference - 12. * octave, octave
 
 
 def _pitch_cost(difference):
     """Cost of a pitch `difference` in semitones, octave errors folded"""
-    distance, octave = _folded(difference)
-    return np.minimum(distance, PITCH_CAP) ** 2 / 3. + OCTAVE_COST * (octave != 0)
+    remainder, octave = octave_fold(difference)
+    return np.minimum(np.abs(remainder), PITCH_CAP) ** 2 / 3. + OCTAVE_COST * (octave != 0)
 
 
 def align(units, target_midi, expected, slack, weight, reach=None):
@@ -355,7 +356,7 @@ def octave_of(shift, units, targets):
     """shift (mod 12) moved by octaves to the median register difference"""
     sung = np.median(np.repeat(units.midi, 1 + (10 * units.weight).astype(int)))
     wanted = np.median([target.midi for target in targets])
-    return int(shift + 12 * np.round((sung - wanted - shift) / 12.))
+    return int(shift + 12 * octave_fold(sung - wanted - shift)[1])
 
 
 def fit_line(x, y):

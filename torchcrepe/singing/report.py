@@ -126,46 +126,47 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
                   float(tuning), track, message)
 
 
-def _round(value, digits):
+def rounded(value, digits):
+    """`value` as a float rounded to `digits` places, None kept (JSON)"""
     return None if value is None else round(float(value), digits)
 
 
 def note_dict(note):
     """One note as the JSON report holds it"""
     result = {
-        'onset': _round(note.onset, 4),
-        'offset': _round(note.offset, 4),
-        'midi': _round(note.midi, 3),
+        'onset': rounded(note.onset, 4),
+        'offset': rounded(note.offset, 4),
+        'midi': rounded(note.midi, 3),
         'name': note.name,
-        'cents': _round(note.cents, 1),
+        'cents': rounded(note.cents, 1),
         'glide': note.glide,
-        'drift_cents': _round(note.drift, 1),
-        'jitter_cents': _round(note.jitter, 1),
+        'drift_cents': rounded(note.drift, 1),
+        'jitter_cents': rounded(note.jitter, 1),
         'vibrato': None,
         'attack': None,
-        'vibrato_delay': _round(note.vibrato_delay, 4)}
+        'vibrato_delay': rounded(note.vibrato_delay, 4)}
     if note.attack is not None:
         result['attack'] = {
-            'start': _round(note.attack.start, 4),
-            'length': _round(note.attack.length, 4),
-            'cents': _round(note.attack.cents, 1),
+            'start': rounded(note.attack.start, 4),
+            'length': rounded(note.attack.length, 4),
+            'cents': rounded(note.attack.cents, 1),
             'kind': note.attack.kind}
     if note.target is not None:
         result['target_midi'] = note.target
-        result['target_cents'] = _round(100 * (note.midi - note.target), 1)
+        result['target_cents'] = rounded(100 * (note.midi - note.target), 1)
     if note.vibrato is not None:
         found = note.vibrato
         result['vibrato'] = {
-            'rate_hz': _round(found.rate_hz, 3),
-            'extent_cents': _round(found.extent_cents, 1),
-            'regularity': _round(found.regularity, 3),
-            'rate_variation': _round(found.rate_variation, 3),
-            'extent_variation': _round(found.extent_variation, 3),
+            'rate_hz': rounded(found.rate_hz, 3),
+            'extent_cents': rounded(found.extent_cents, 1),
+            'regularity': rounded(found.regularity, 3),
+            'rate_variation': rounded(found.rate_variation, 3),
+            'extent_variation': rounded(found.extent_variation, 3),
             'cycles': found.cycles,
-            'fit': _round(found.fit, 3),
-            'start': _round(found.start, 4),
-            'end': _round(found.end, 4),
-            'curve_start': _round(found.curve_start, 4),
+            'fit': rounded(found.fit, 3),
+            'start': rounded(found.start, 4),
+            'end': rounded(found.end, 4),
+            'curve_start': rounded(found.curve_start, 4),
             'curve_cents': [round(float(value), 1) for value in found.curve]}
     return result
 

@@ -24,8 +24,10 @@ from ..utils import ParameterError
 from . import track as tracks
 from .alignment import (FREE_FIRST_SLACK, FREE_FIRST_WEIGHT, REACH,
                         TIMING_SLACK, TIMING_WEIGHT, align, class_candidates,
-                        fit_line, local_pitch, octave_of, offset_search, units_of)
+                        fit_line, local_pitch, octave_fold, octave_of, offset_search,
+                        units_of)
 from .notes import note_name
+from .report import rounded
 from .targets import MAX_TRANSPOSE, check_targets, read_targets
 
 # Timing modes score() accepts
@@ -108,14 +110,10 @@ class Score:
     def to_dict(self):
         """JSON-ready Python values"""
         return {'timing': self.timing, 'transpose': self.transpose,
-                'offset': _round(self.offset, 4), 'tempo': _round(self.tempo, 4),
-                'drift': _round(self.drift, 4), 'bands': list(self.bands),
+                'offset': rounded(self.offset, 4), 'tempo': rounded(self.tempo, 4),
+                'drift': rounded(self.drift, 4), 'bands': list(self.bands),
                 'summary': self.summary, 'notes': self.notes, 'extra': self.extra,
-                'path': [[_round(a, 4), _round(b, 4)] for a, b in self.path]}
-
-
-def _round(value, digits):
-    return None if value is None else round(float(value), digits)
+                'path': [[rounded(a, 4), rounded(b, 4)] for a, b in self.path]}
 
 
 def _check(report, timing, transpose, bands, span):
@@ -253,7 +251,7 @@ def _second_alignment(units, onsets, written, start, stop, shift, line,
             expected = _through(onsets, onsets[matched], sung_onsets, line)
         errors = np.zeros(len(onsets))
         first_pitch = _run_pitch(units, start, stop)
-        errors[matched] = _signed_fold(first_pitch[matched] - written[matched] - shift)
+        errors[matched] = octave_fold(first_pitch[matched] - written[matched] - shift)[0]
         local = local_pitch(errors, matched)
         cost, start, stop = align(units, written + shift + local, expected,
                                    TIMING_SLACK[timing], TIMING_WEIGHT[timing],
@@ -267,11 +265,6 @@ def _second_alignment(units, onsets, written, start, stop, shift, line,
         if matched.any():
             line = fit_line(onsets[matched], units.onset[start[matched]])
     return start, stop, shift, line
-
-
-def _signed_fold(difference):
-    """difference moved by octaves to within -6..6 semitones"""
-    return difference - 12 * np.round(difference / 12.)
 
 
 def _through(onsets, anchors, sung, line):
@@ -304,8 +297,8 @@ def _run_pitch(units, start, stop):
 
 def _unit_dict(units, index):
     midi = float(units.midi[index])
-    return {'onset': _round(units.onset[index], 4), 'offset': _round(units.offset[index], 4),
-            'midi': _round(midi, 3), 'name': note_name(midi)}
+    return {'onset': rounded(units.onset[index], 4), 'offset': rounded(units.offset[index], 4),
+            'midi': rounded(midi, 3), 'name': note_name(midi)}
 
 
 def _held_mask(report):
@@ -367,8 +360,8 @@ def _result(report, track, targets, units, start, stop, shift, line, timing, ban
     steady = _steady(track)
     held_mask = _held_mask(report)
     for index, target in enumerate(targets):
-        entry = {'index': index, 'midi': _round(target.midi, 3), 'name': note_name(target.midi),
-                 'onset': _round(target.onset, 4), 'offset': _round(target.offset, 4),
+        entry = {'index': index, 'midi': rounded(target.midi, 3), 'name': note_name(target.midi),
+                 'onset': rounded(target.onset, 4), 'offset': rounded(target.offset, 4),
                  'sung': None, 'cents_error': None, 'onset_lag': None,
                  'settle_time': None, 'within': None, 'steadiness': None,
                  'octave': None, 'extra': []}
@@ -376,7 +369,7 @@ def _result(report, track, targets, units, start, stop, shift, line, timing, ban
             begin, end = int(start[index]), int(stop[index])
             pitch = float(pitches[index])
             aim = target.midi + shift
-            octave = int(np.round((pitch - aim) / 12.))
+            octave = int(octave_fold(pitch - aim)[1])
             aim += 12 * octave
             onset, offset = float(units.onset[begin]), float(units.offset[end - 1])
             first = int(units.first[begin])
@@ -390,15 +383,15 @@ def _result(report, track, targets, units, start, stop, shift, line, timing, ban
                              if report.notes[note].jitter is not None)
             cents_off = np.abs(held - aim) * 100
             entry.update({
-                'sung': {'onset': _round(onset, 4), 'offset': _round(offset, 4),
-                         'midi': _round(pitch, 3)},
-                'cents_error': _round(100 * (pitch - aim), 1),
-                'onset_lag': _round(lag, 4),
-                'settle_time': _round(_settle(track, steady, first, frames, pitch, onset), 4),
+                'sung': {'onset': rounded(onset, 4), 'offset': rounded(offset, 4),
+                         'midi': rounded(pitch, 3)},
+                'cents_error': rounded(100 * (pitch - aim), 1),
+                'onset_lag': rounded(lag, 4),
+                'settle_time': rounded(_settle(track, steady, first, frames, pitch, onset), 4),
                 'within': {f'{band:g}': round(np.count_nonzero(cents_off <= band)
                                               / len(held), 3)
                            if len(held) else None for band in bands},
-                'steadiness': _round(.5 * (jitters[(len(jitters) - 1) // 2] +
+                'steadiness': rounded(.5 * (jitters[(len(jitters) - 1) // 2] +
                                            jitters[len(jitters) // 2]), 1)
                 if jitters else None,
                 'octave': octave})
@@ -430,14 +423,14 @@ def _summary(results, bands, extras, credits):
     hit = int(((cents <= HIT_CENTS) & right).sum()) if len(sung) else 0
     summary = {
         'notes': count, 'sung': len(sung), 'missed': count - len(sung), 'extra': extras,
-        'hit': hit, 'hit_share': _round(hit / count, 4),
-        'cents_mean_abs': _round(cents.mean(), 1) if len(cents) else None,
-        'cents_median_abs': _round(np.median(cents), 1) if len(cents) else None}
+        'hit': hit, 'hit_share': rounded(hit / count, 4),
+        'cents_mean_abs': rounded(cents.mean(), 1) if len(cents) else None,
+        'cents_median_abs': rounded(np.median(cents), 1) if len(cents) else None}
     for band in bands:
         inside = int(((cents <= band) & right).sum()) if len(sung) else 0
-        summary[f'within_{band:g}'] = _round(inside / count, 4)
-    summary['lag_median'] = _round(np.median(lags), 4) if len(lags) else None
-    summary['lag_spread'] = _round(np.subtract(*np.percentile(lags, [75, 25])), 4) \
+        summary[f'within_{band:g}'] = rounded(inside / count, 4)
+    summary['lag_median'] = rounded(np.median(lags), 4) if len(lags) else None
+    summary['lag_spread'] = rounded(np.subtract(*np.percentile(lags, [75, 25])), 4) \
         if len(lags) else None
-    summary['score'] = _round(100 * sum(credits) / (count + EXTRA_WEIGHT * extras), 1)
+    summary['score'] = rounded(100 * sum(credits) / (count + EXTRA_WEIGHT * extras), 1)
     return summary

@@ -211,6 +211,8 @@ def read_targets(path, part=None):
         if not text.strip():
             raise ParameterError(f'{path}: the reference is empty')
         rows = _read_csv(path, text) if extension == '.csv' else _read_json(path, text)
+        if not len(rows):
+            raise ParameterError(f'{path}: the reference holds no note')
     try:
         return check_targets(rows, 'note')
     except ParameterError as error:
@@ -233,8 +235,6 @@ def _read_csv(path, text):
         except ValueError:
             raise ParameterError(f'{path}: row {number} must be three numbers '
                                  f'onset,offset,midi; got {",".join(row)!r}') from None
-    if not rows:
-        raise ParameterError(f'{path}: the reference holds a header but no note')
     return rows
 
 
@@ -270,8 +270,6 @@ def _read_json(path, text):
             raise ParameterError(f'{path}: note {index} must be an object with '
                                  f'"onset", "offset" and "midi"; got {note!r}')
         rows.append((note['onset'], note['offset'], note['midi']))
-    if not rows:
-        raise ParameterError(f'{path}: the reference holds no note')
     return rows
 
 
