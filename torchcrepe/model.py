@@ -259,9 +259,10 @@ class FoldedCrepe(torch.nn.Module):
       and of the thread count; so AVX2 and CPUs not measured take this.
     Block 1 (one input channel) is a 1-D convolution in every layout.
     Keras' asymmetric 'same' padding of the 64-tap kernels (31 before, 32
-    after) becomes symmetric padding of 32 around a 65-tap kernel whose first tap is zero in the 2-D layouts, so
-    that no padded copy or slice of the map is made; the 'line' layout keeps
-    64 taps and pads each map (before, after), its faster form.
+    after) becomes, in the 2-D layouts, symmetric padding of 32 around a
+    65-tap kernel whose first tap is zero, so that no padded copy or slice
+    of the map is made; the 'line' layout keeps 64 taps and pads each map
+    (before, after), its faster form there.
 
     The classifier runs as a 1x1 convolution over the flattened features
     rather than a matrix product, on a whole number of SIGMOID_ROWS rows
@@ -289,16 +290,18 @@ class FoldedCrepe(torch.nn.Module):
         device = network.conv1.weight.device
         self.layout = layout(self.capacity, dtype, device)
         for i in range(1, 7):
-            weight, bias, low, high, padding = _folded_block(network, i)
-            if self.layout == 'line':
-                # Bounds of (batch, channels, positions) maps
-                low, high = low[..., 0], high[..., 0]
-                if i > 1:
-                    before = kernel_taps(i)[1][0]
-                    weight = weight[..., padding - before:].contiguous()
-                    padding = (before, padding)
+            weight, bias, low, high, (before, after) = _folded_block(network, i)
+            # The bounds broadcast over (batch, channels, positions) maps in
+            # the 'line' layout, over 2-D maps in the others
+            shape = (-1, 1) if self.layout == 'line' else (-1, 1, 1)
+            low, high = low.reshape(shape), high.reshape(shape)
+            padding = after
+            if i > 1 and self.layout == 'line':
+                padding = (before, after)
             elif i > 1:
-                weight = weight.unsqueeze(
+                # One leading zero tap turns (before, after) into (after,
+                # after), padding the convolution does itself
+                weight = F.pad(weight, (after - before, 0)).unsqueeze(
                     3 if self.layout == 'height' else 2).contiguous(
                     memory_format=torch.channels_last)
             for name, value in (('weight', weight), ('bias', bias),
@@ -440,9 +443,9 @@ def _folded_block(network, index):
     Returns
         weight (torch.tensor [shape=(out, in, taps)]), float64
         bias (torch.tensor [shape=(out,)]), float64
-        low, high (torch.tensor [shape=(out, 1, 1)]), float64: the
-            clamp's bounds (t or -inf, t or +inf)
-        padding (int): symmetric zero padding of the input
+        low, high (torch.tensor [shape=(out,)]), float64: the clamp's
+            bounds (t or -inf, t or +inf)
+        (before, after) (ints): zero padding of the input (kernel_taps)
     """
     conv = getattr(network, f'conv{index}')
     norm = getattr(network, f'conv{index}_BN')
@@ -453,10 +456,7 @@ def _folded_block(network, index):
     shift = norm.bias.detach().double() - norm.running_mean.detach().double() * scale
     weight = weight * scale[:, None, None]
     bias = conv.bias.detach().double() * scale + shift
-    if before < after:
-        # One leading zero tap turns (before, after) into (after, after)
-        weight = F.pad(weight, (after - before, 0))
     infinity = torch.full_like(shift, float('inf'))
     low = torch.where(scale > 0, shift, -infinity)
     high = torch.where(scale > 0, infinity, shift)
-    return weight, bias, low[:, None, None], high[:, None, None], after
+    return weight, bias, low, high, (before, after)
