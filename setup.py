@@ -11,7 +11,8 @@ setup(
     long_description_content_type='text/markdown',
     license='MIT',
     packages=find_packages(include=['torchcrepe', 'torchcrepe.*']),
-    package_data={'torchcrepe': ['assets/*.pth']},
+    # py.typed: the package's annotations are its API's types (PEP 561)
+    package_data={'torchcrepe': ['assets/*.pth', 'py.typed']},
     python_requires='>=3.8',
     install_requires=['torch>=2.0', 'numpy', 'scipy', 'resampy', 'tqdm'],
     extras_require={
@@ -32,10 +33,11 @@ setup(
         'live': ['sounddevice'],
         # singing.read_targets of MIDI files
         'score': ['mido'],
-        # the test suite: everything above plus pytest and build
+        # the test suite: everything above plus pytest, build and mypy
+        # (tests/test_types.py type-checks the package with mypy.ini)
         'test': ['pytest', 'build', 'h5py', 'soundfile', 'matplotlib',
                  'onnx', 'onnxscript', 'onnxruntime', 'coremltools',
-                 'mir_eval', 'ray[data]', 'mido'],
+                 'mir_eval', 'ray[data]', 'mido', 'mypy'],
     },
     entry_points={'console_scripts': ['torchcrepe=torchcrepe.__main__:run']},
 )

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torchcrepe  # noqa: E402
 import torchcrepe.export  # noqa: E402
-from torchcrepe.export.__main__ import _size  # noqa: E402
+from torchcrepe.cli.export import output_size  # noqa: E402
 
 BUDGET = 50e6
 
@@ -63,9 +63,9 @@ def main():
                              if not name.endswith('num_batches_tracked'))
             sizes = {'.pth': pth}
             path = os.path.join(directory, capacity)
-            sizes['ONNX'] = _size(torchcrepe.export.onnx(capacity, path + '.onnx'))
+            sizes['ONNX'] = output_size(torchcrepe.export.onnx(capacity, path + '.onnx'))
             for precision in ('float32', 'float16'):
-                sizes[f'Core ML {precision}'] = _size(torchcrepe.export.coreml(
+                sizes[f'Core ML {precision}'] = output_size(torchcrepe.export.coreml(
                     capacity, f'{path}-{precision}.mlpackage', precision=precision))
             fits = [name for name, size in sizes.items() if size <= BUDGET]
             fits = 'all' if len(fits) == len(sizes) else ', '.join(fits) or 'none'

@@ -12,8 +12,9 @@ the wheel) holds real singing with people's marks (its README.md):
                               time, vib_on|vib_off, decimal commas)
 Each file goes through what `python -m torchcrepe --model CAPACITY
 --singing_report take.json` runs, everything else default: the same pitch
-settings (__main__.pitch_settings: weighted_viterbi, fmin 50 Hz, fmax
-2006 Hz, 10 ms hop) and the same analysis (singing.cli.analysis).
+settings (cli.files.plan, cli.common.settings: weighted_viterbi, fmin
+50 Hz, fmax 2006 Hz, 10 ms hop) and the same analysis
+(cli.singing.analysis).
 
 Prints per capacity (Markdown):
     notes   mir_eval.transcription F1 of the report's notes against each
@@ -37,6 +38,7 @@ import argparse
 import hashlib
 import os
 import sys
+import tempfile
 
 import numpy as np
 
@@ -100,14 +102,13 @@ def vibrato_files(folder):
 
 
 def command(audio_file, capacity):
-    """The parsed and checked arguments of `python -m torchcrepe
+    """The checked plan (cli.files.Plan) of `python -m torchcrepe
     --audio_files FILE --model CAPACITY --singing_report take.json`"""
-    from torchcrepe import __main__ as main
-    from torchcrepe.singing import cli
-    args = main.parse_args(['--audio_files', audio_file, '--model', capacity,
-                            '--singing_report', 'take.json'])
-    cli.plan(args)
-    return args
+    from torchcrepe import cli
+    from torchcrepe.cli import files
+    return files.plan(cli.parse_args([
+        '--audio_files', audio_file, '--model', capacity, '--singing_report',
+        os.path.join(tempfile.gettempdir(), 'take.json')]))
 
 
 def tracked(audio_file, capacity, seconds=None, cache=CACHE):
@@ -128,9 +129,8 @@ def track_audio(name, audio, sample_rate, capacity, cache=CACHE):
     command line computes them for a file called `name`"""
     import torch
     import torchcrepe
-    from torchcrepe import __main__ as main
-    from torchcrepe.singing import cli
-    args = command(name, capacity)
+    from torchcrepe.cli import common, singing
+    plan = command(name, capacity)
     path = None
     if cache is not None:
         digest = hashlib.sha1(audio.numpy().tobytes()).hexdigest()[:16]
@@ -141,8 +141,8 @@ def track_audio(name, audio, sample_rate, capacity, cache=CACHE):
             return tuple(torch.from_numpy(saved[key])
                          for key in ('pitch', 'periodicity', 'loudness'))
     pitch, periodicity = torchcrepe.pipeline.track(
-        audio, sample_rate, main.pitch_settings(args))
-    loudness = cli.loudness_of(args, audio, sample_rate)
+        audio, sample_rate, common.settings(plan.options))
+    loudness = singing.loudness_of(plan.singing, audio, sample_rate)
     if path is not None:
         os.makedirs(cache, exist_ok=True)
         np.savez(path + '.tmp.npz', pitch=pitch.numpy(), periodicity=periodicity.numpy(),
@@ -153,11 +153,11 @@ def track_audio(name, audio, sample_rate, capacity, cache=CACHE):
 
 def report(audio_file, capacity, seconds=None, cache=CACHE):
     """The command line's singing.Report of a file (its first `seconds`)"""
-    from torchcrepe.singing import cli
+    from torchcrepe.cli import singing
     audio, sample_rate, pitch, periodicity, loudness = tracked(
         audio_file, capacity, seconds, cache)
-    return cli.analysis(command(audio_file, capacity), audio, sample_rate,
-                        pitch, periodicity, loudness=loudness)
+    return singing.analysis(command(audio_file, capacity).singing, audio,
+                            sample_rate, pitch, periodicity, loudness=loudness)
 
 
 ###############################################################################
@@ -294,7 +294,8 @@ def pictures(folder, capacity, directory, cache=CACHE):
     and of the vocadito excerpts one after the other (a take of about
     40 s), into `directory`; returns the paths written"""
     import torch
-    from torchcrepe.singing import cli, picture
+    from torchcrepe.cli import singing
+    from torchcrepe.singing import picture
     os.makedirs(directory, exist_ok=True)
     names = sorted(name for name in os.listdir(folder) if name.endswith('.wav'))
     paths = [os.path.join(folder, name) for name in names]
@@ -302,8 +303,8 @@ def pictures(folder, capacity, directory, cache=CACHE):
     written, takes = [], []
     for path in paths:
         audio, sample_rate, pitch, periodicity, loudness = tracked(path, capacity, cache=cache)
-        found = cli.analysis(command(path, capacity), audio, sample_rate, pitch,
-                             periodicity, loudness=loudness)
+        found = singing.analysis(command(path, capacity).singing, audio,
+                                 sample_rate, pitch, periodicity, loudness=loudness)
         name = os.path.basename(path)[:-4]
         written.append(os.path.join(directory, f'{name}.{capacity}.png'))
         picture.save(written[-1], found, title=f'{name} ({capacity})')
@@ -314,8 +315,9 @@ def pictures(folder, capacity, directory, cache=CACHE):
         sample_rate = takes[0][1]
         pitch, periodicity, loudness = track_audio('vocadito_all', audio, sample_rate,
                                                    capacity, cache)
-        found = cli.analysis(command('vocadito_all.wav', capacity), audio, sample_rate,
-                             pitch, periodicity, loudness=loudness)
+        found = singing.analysis(command('vocadito_all.wav', capacity).singing,
+                                 audio, sample_rate, pitch, periodicity,
+                                 loudness=loudness)
         written.append(os.path.join(directory, f'vocadito_all.{capacity}.png'))
         picture.save(written[-1], found, title=f'vocadito excerpts one after the other '
                      f'({audio.shape[1] / sample_rate:.0f} s, {capacity})')

@@ -153,3 +153,38 @@ def test_small_modules_and_functions(name):
             length = node.end_lineno - node.lineno + 1
             assert length <= FUNCTION_LINES, \
                 f'{name}.{node.name} has {length} lines'
+
+
+def command_line(name):
+    """Whether module `name` is part of the command line: torchcrepe.cli
+    and its modules, or a `__main__` entry point"""
+    return name == 'torchcrepe.cli' or name.startswith('torchcrepe.cli.') \
+        or name.split('.')[-1] == '__main__'
+
+
+def imports_argparse(name):
+    for node in ast.walk(parse(name)):
+        if isinstance(node, ast.Import):
+            if any(alias.name.split('.')[0] == 'argparse' for alias in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom) and not node.level and \
+                (node.module or '').split('.')[0] == 'argparse':
+            return True
+    return False
+
+
+def test_only_the_command_line_parses_arguments():
+    """argparse belongs to torchcrepe/cli/ (and the __main__ modules): the
+    library takes Python arguments and never reads a command line"""
+    outside = sorted(name for name in MODULES
+                     if not command_line(name) and imports_argparse(name))
+    assert outside == []
+    assert imports_argparse('torchcrepe.cli.parser')
+
+
+def test_nothing_below_the_command_line_imports_it():
+    """cli/ is the top layer: only it and the __main__ modules import it"""
+    offences = sorted(f'{name} imports {target}' for name in MODULES
+                      if not command_line(name) for target in edges(name)
+                      if command_line(target) and not target.endswith('__main__'))
+    assert offences == []

@@ -241,7 +241,7 @@ def test_unwritable_output_directory(voice, tmp_path, capsys):
 
 def test_output_directory_without_permission(voice, tmp_path, capsys, monkeypatch):
     real_access = os.access
-    monkeypatch.setattr(cli.os, 'access', lambda path, mode: False
+    monkeypatch.setattr(os, 'access', lambda path, mode: False
                         if str(path) == str(tmp_path / 'locked') else real_access(path, mode))
     (tmp_path / 'locked').mkdir()
     status = main('--audio_files', voice, '--output_files', tmp_path / 'locked' / 'p.csv')
@@ -315,3 +315,58 @@ def test_no_progress_bar_without_terminal(voice, tmp_path):
     result = run_cli('--model', 'tiny', '--audio_files', voice, voice,
                      '--output_files', tmp_path / 'a.pt', tmp_path / 'b.pt')
     assert result.returncode == 0 and result.stderr == ''
+
+
+###############################################################################
+# One table of clashes, one way out, plans that leave the arguments alone
+###############################################################################
+
+
+def test_clash_table_names_options_of_the_parser():
+    from torchcrepe.cli import clashes, parser
+    assert set(clashes.MODES) <= set(vars(parser.parse_args(['--live', '-'])))
+    assert all(modes <= {clashes.FILES, clashes.FOLDER, clashes.LIVE}
+               for modes in clashes.MODES.values())
+
+
+@pytest.mark.parametrize('mode, arguments, message', [
+    ('folder', ['--output_harmonicity_files', 'x.pt'],
+     '--output_harmonicity_files cannot be used with --audio_dir/--audio_list'),
+    ('folder', ['--max_delay', '1'], '--max_delay needs --live'),
+    ('live', ['--jobs', '2', '--format', 'csv'],
+     '--format, --jobs need --audio_dir or --audio_list'),
+    ('live', ['--no_pad', '--plot', 'p.png'], '--plot, --no_pad cannot be used with --live'),
+    ('files', ['--live_rate', '8000'], '--live_rate needs --live')])
+def test_every_mode_refuses_through_the_usage_error(tmp_path, capsys, mode, arguments,
+                                                    message):
+    """Folder mode too: the usage line, the message, exit status 2, nothing
+    written"""
+    inputs = {'folder': ['--audio_dir', tmp_path, '--output_dir', tmp_path / 'out'],
+              'live': ['--live', '-', '--live_rate', 16000],
+              'files': ['--audio_files', tmp_path / 'a.wav', '--output_files',
+                        tmp_path / 'out' / 'a.csv']}[mode]
+    assert main(*inputs, *arguments) == 2
+    error = capsys.readouterr().err
+    assert error.startswith('usage: python -m torchcrepe')
+    assert f'python -m torchcrepe: error: {message}' in error
+    assert os.listdir(tmp_path) == []
+
+
+def test_plans_leave_the_arguments_alone(voice, tmp_path):
+    """plan reads the arguments and returns a frozen plan: the singing
+    report's decoder is the plan's, not written into the arguments"""
+    import dataclasses
+    from torchcrepe.cli import files
+    args = cli.parse_args(['--audio_files', str(voice), '--singing_report',
+                           str(tmp_path / 'take.json'), '--tuning', '442'])
+    before = dict(vars(args))
+    plan = files.plan(args)
+    assert vars(args) == before and args.decoder is None
+    assert plan.options.decoder == torchcrepe.defaults.SINGING_DECODER
+    assert plan.singing.tuning == 442.
+    assert plan.singing.reports == (str(tmp_path / 'take.json'),)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.embed = True
+    args = cli.parse_args(['--audio_files', str(voice), '--output_files',
+                           str(tmp_path / 'p.csv')])
+    assert files.plan(args).options.decoder == torchcrepe.defaults.DECODER

@@ -1,9 +1,11 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from torchcrepe import convert
+from torchcrepe.utils import ParameterError, ParameterTypeError
 
 
 def test_bin_zero_and_last():
@@ -75,3 +77,33 @@ def test_cents_to_frequency_is_the_same_anywhere_in_the_tensor(dtype):
         assert torch.equal(convert.cents_to_frequency(piece), whole[start:start + length])
     assert torch.allclose(whole, 10 * 2 ** (cents / 1200), rtol=1e-6)
     assert convert.cents_to_frequency(cents.reshape(200, 200)).shape == (200, 200)
+
+
+def test_note_names_name_their_unit():
+    """hz_to_note_name takes Hz, midi_to_note_name MIDI numbers"""
+    assert convert.hz_to_note_name(440.) == 'A4'
+    assert convert.hz_to_note_name(261.63) == 'C4'
+    assert convert.hz_to_note_name(466.16) == 'A#4'
+    assert convert.hz_to_note_name(27.5) == 'A0'
+    assert convert.midi_to_note_name(69) == 'A4'
+    assert convert.midi_to_note_name(69.4) == 'A4'
+    assert convert.midi_to_note_name(60.6) == 'C#4'
+    assert convert.midi_to_note_name(0) == 'C-1'
+    # numpy numbers and one-element tensors are numbers too
+    assert convert.midi_to_note_name(np.float64(72.)) == 'C5'
+    assert convert.hz_to_note_name(torch.tensor(880.)) == 'A5'
+
+
+@pytest.mark.parametrize('value', ['440', None, [440.]])
+def test_note_names_refuse_what_is_no_number(value):
+    with pytest.raises(ParameterTypeError, match='frequency'):
+        convert.hz_to_note_name(value)
+    with pytest.raises(ParameterTypeError, match='midi'):
+        convert.midi_to_note_name(value)
+
+
+@pytest.mark.parametrize('value', [0., -440., math.nan, math.inf])
+def test_hz_to_note_name_refuses_what_is_no_frequency(value):
+    with pytest.raises(ParameterError, match='frequency must be a positive finite number of Hz'):
+        convert.hz_to_note_name(value)
+

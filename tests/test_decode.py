@@ -203,7 +203,7 @@ def test_compiled_local_average_equals_torch(transform, monkeypatch):
     bins = torch.randint(0, 360, (2, 400))
     bins[:, :3] = torch.tensor([0, 359, 2])  # windows clipped at both ends
     compiled = decode.local_average_cents(values, bins, transform)
-    monkeypatch.setattr(decode, 'COMPILED_TRANSFORMS', {})
+    monkeypatch.setattr(decode.decoders, "COMPILED_TRANSFORMS", {})
     reference = decode.local_average_cents(values, bins, transform)
     assert compiled.dtype == reference.dtype == torch.float64
     finite = torch.isfinite(reference)

@@ -85,12 +85,12 @@ def frame_total(root):
 def spy(monkeypatch):
     """Rows of every network call folder mode makes"""
     calls = []
-    infer = base.infer
+    infer = torchcrepe.network.infer
 
     def counting(frames, *args, **kwargs):
         calls.append(frames.size(0))
         return infer(frames, *args, **kwargs)
-    monkeypatch.setattr(base, 'infer', counting)
+    monkeypatch.setattr(torchcrepe.network, 'infer', counting)
     return calls
 
 
@@ -102,6 +102,7 @@ def test_matches_predict_file_by_file(tree, tmp_path, spy, decoder, jobs):
     out = str(tmp_path / 'out')
     summary = torchcrepe.predict_from_folder_to_folder(
         tree, out, model='tiny', decoder=decoder, jobs=jobs)
+    calls = list(spy)  # folder mode's, not predict's below
     assert (summary.succeeded, summary.skipped, summary.failed) == (4, 0, 3)
     assert_matches_predict(tree, out, decoder)
     # Cross-file batching: the 4 files' frames (not multiples of 32) go
@@ -109,7 +110,7 @@ def test_matches_predict_file_by_file(tree, tmp_path, spy, decoder, jobs):
     # calls of this process: jobs=0)
     assert summary.profile.frames == frame_total(tree) == 207
     if jobs == 0:
-        assert len(spy) == 1 and spy[0] == 207
+        assert calls == [207]
     assert summary.audio_seconds == pytest.approx(sum(s for _, s, _ in GOOD.values()), abs=1e-3)
 
 
@@ -118,10 +119,11 @@ def test_small_batches_mix_files_in_blocks(tree, tmp_path, spy):
     torchcrepe.predict_from_folder_to_folder(
         tree, out, model='tiny', decoder='weighted_viterbi', jobs=0,
         batch_size=40)
+    calls = list(spy)  # folder mode's, not predict's below
     assert_matches_predict(tree, out, 'weighted_viterbi')
     # Calls of whole 32-frame blocks (the step is 64 frames), then the rest
-    assert spy[:-1] and all(rows % 32 == 0 for rows in spy[:-1])
-    assert sum(spy) == frame_total(tree)
+    assert calls[:-1] and all(rows % 32 == 0 for rows in calls[:-1])
+    assert sum(calls) == frame_total(tree)
 
 
 def test_failures_and_summary(tree, tmp_path):

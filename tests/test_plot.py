@@ -10,9 +10,12 @@ from .signals import tone
 
 
 def test_note_names():
+    assert plot.hz_to_note_name(440.) == 'A4'
+    assert plot.hz_to_note_name(261.63) == 'C4'
+    assert plot.hz_to_note_name(450.) == 'A4'  # 39 cents sharp is still A4
+    # The earlier name, which takes Hz too
+    assert plot.note_name is plot.hz_to_note_name
     assert plot.note_name(440.) == 'A4'
-    assert plot.note_name(261.63) == 'C4'
-    assert plot.note_name(450.) == 'A4'  # 39 cents sharp is still A4
 
 
 def track(frames=101):

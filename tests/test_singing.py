@@ -212,6 +212,17 @@ def test_json_report(tmp_path):
     assert 'vibrato' in report.summary()
 
 
+def test_note_names_take_midi_numbers():
+    assert singing.midi_to_note_name(69) == 'A4'
+    assert singing.midi_to_note_name(61.4) == 'C#4'
+    assert 'midi_to_note_name' in singing.__all__ and 'note_name' in singing.__all__
+    # The earlier name, which takes MIDI numbers too
+    assert singing.note_name is singing.midi_to_note_name
+    pitch = track([(1., lambda t: 62.05 + 0 * t)], dither=False)
+    (note,) = singing.analyse(pitch, None, HOP).notes
+    assert note.name == singing.midi_to_note_name(note.midi) == 'D4'
+
+
 def test_picture(tmp_path):
     pytest.importorskip('matplotlib')
     from torchcrepe.singing import picture

@@ -1,11 +1,11 @@
-"""The singing options of the command line (torchcrepe.singing.cli)"""
+"""The singing options of the command line (torchcrepe.cli.singing)"""
 import json
 import os
 
 import pytest
 
 from torchcrepe import ParameterError, __main__ as main
-from torchcrepe.singing import cli
+from torchcrepe.cli import singing as cli
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        'examples', 'sung_phrase.wav')

@@ -1,6 +1,7 @@
 import sys
 import warnings
 
+import numpy as np
 import pytest
 
 import torch
@@ -21,6 +22,24 @@ def test_choice_names_the_allowed_values():
     assert utils.choice('a', ('a', 'b'), 'mode') == 'a'
     with pytest.raises(utils.ParameterError, match=r"mode must be one of 'a', 'b'; got 'c'"):
         utils.choice('c', ('a', 'b'), 'mode')
+
+
+def test_choice_refuses_another_type_as_a_type_error():
+    with pytest.raises(utils.ParameterTypeError, match=r"mode must be one of 'a', 'b'; got 3"):
+        utils.choice(3, ('a', 'b'), 'mode')
+    assert utils.choice(None, (None, 'a'), 'mode') is None
+
+
+@pytest.mark.parametrize('value, expected', [(2, 2.), (2.5, 2.5), (np.float32(.5), .5),
+                                             (np.array(3.), 3.), (torch.tensor([4.]), 4.)])
+def test_real_takes_numbers(value, expected):
+    assert utils.real(value, 'x') == expected
+
+
+@pytest.mark.parametrize('value', [True, '1', b'1', None, [1.], np.zeros(2), 1j])
+def test_real_refuses_what_is_no_number(value):
+    with pytest.raises(utils.ParameterTypeError, match='gain must be a number of dB; got '):
+        utils.real(value, 'gain', 'a number of dB')
 
 
 def test_require_names_the_extra(monkeypatch):

@@ -7,6 +7,7 @@ messages.
 """
 import math
 import numbers
+from typing import Any
 
 import torch
 
@@ -14,6 +15,7 @@ from . import decode
 from .constants import (
     CENTS_OFFSET, MAX_FMAX, PRECISIONS, SAMPLE_RATE, WINDOW_SIZE)
 from .model import check_capacity
+from .types import Decoder
 from .utils import ParameterError, ParameterTypeError, choice, require
 
 
@@ -34,9 +36,10 @@ def positive_integer(value, argument, allow_none=False):
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
             or value <= 0:
-        raise ParameterError(
-            f'{argument} must be a positive integer'
-            + (' or None' if allow_none else '') + f'; got {value!r}')
+        kind = ParameterError if isinstance(value, numbers.Integral) \
+            and not isinstance(value, bool) else ParameterTypeError
+        raise kind(f'{argument} must be a positive integer'
+                   + (' or None' if allow_none else '') + f'; got {value!r}')
     return int(value)
 
 
@@ -55,8 +58,9 @@ def batch_size(value, argument='batch_size'):
 def frequency_range(fmin, fmax):
     """fmin and fmax in Hz with MIN_FMIN <= fmin < fmax <= MAX_FMAX"""
     for value, argument in ((fmin, 'fmin'), (fmax, 'fmax')):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ParameterTypeError(f'{argument} must be a finite number of Hz; got {value!r}')
+        if not math.isfinite(value):
             raise ParameterError(f'{argument} must be a finite number of Hz; got {value!r}')
     if fmin < MIN_FMIN:
         raise ParameterError(
@@ -69,15 +73,55 @@ def frequency_range(fmin, fmax):
     return float(fmin), float(fmax)
 
 
+def frequency_bounds(fmin, fmax):
+    """fmin < fmax, finite numbers of Hz, as postprocess takes them: any
+    bounds (bins outside the network's range are simply kept or dropped)"""
+    for value, argument in ((fmin, 'fmin'), (fmax, 'fmax')):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ParameterTypeError(f'{argument} must be a finite number of Hz; got {value!r}')
+        if not math.isfinite(value):
+            raise ParameterError(f'{argument} must be a finite number of Hz; got {value!r}')
+    if fmin >= fmax:
+        raise ParameterError(f'fmin must be below fmax; got fmin={fmin}, fmax={fmax}')
+    return float(fmin), float(fmax)
+
+
+def number(value, argument, low=-math.inf, high=math.inf, unit=''):
+    """A finite real number within low..high (ParameterTypeError for no
+    number), as a float; `unit` for the message, e.g. ' dB'"""
+    within = (f' within {low}..{high}{unit}' if math.isfinite(low) and math.isfinite(high)
+              else f' of at least {low}{unit}' if math.isfinite(low)
+              else f' of at most {high}{unit}' if math.isfinite(high) else '')
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterTypeError(f'{argument} must be a finite number{within}; got {value!r}')
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ParameterError(f'{argument} must be a finite number{within}; got {value!r}')
+    return float(value)
+
+
+def tensor(value, argument, shape):
+    """`value` if it is a torch.Tensor with one dimension per name in
+    `shape`, e.g. ('batch', 'time'); ParameterTypeError for no tensor"""
+    described = f'({", ".join(shape)}{"," if len(shape) == 1 else ""})'
+    if not isinstance(value, torch.Tensor):
+        raise ParameterTypeError(f'{argument} must be a torch.Tensor of shape {described}; '
+                                 f'got {type(value).__name__}')
+    if value.dim() != len(shape):
+        raise ParameterError(f'{argument} must have shape {described}; '
+                             f'got {tuple(value.shape)}')
+    return value
+
+
 def voicing_threshold(value, argument='voicing_threshold'):
     """A periodicity within 0..1 below which a frame is unvoiced"""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not 0 <= value <= 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterTypeError(f'{argument} must be a number within 0..1; got {value!r}')
+    if not 0 <= value <= 1:
         raise ParameterError(f'{argument} must be within 0..1; got {value}')
     return float(value)
 
 
-def decoder(value, argument='decoder'):
+def decoder(value: Any, argument: str = 'decoder') -> Decoder:
     """A decoding function, or the name of one in decode.DECODERS"""
     if isinstance(value, str):
         if value not in decode.DECODERS:
@@ -86,13 +130,17 @@ def decoder(value, argument='decoder'):
         return decode.DECODERS[value]
     if not callable(value):
         names = ', '.join(f'decode.{name}' for name in decode.DECODERS)
-        raise ParameterError(
+        raise ParameterTypeError(
             f'{argument} must be a decoding function such as {names}; '
             f'got {value!r}')
     return value
 
 
-def device(value, argument='device'):
+def device(value: object, argument: str = 'device') -> torch.device:
+    if not isinstance(value, (str, int, torch.device)) or isinstance(value, bool):
+        raise ParameterTypeError(
+            f"{argument} must be a torch device such as 'cpu' or 'cuda:0'; "
+            f'got {value!r}')
     try:
         parsed = torch.device(value)
     except (RuntimeError, TypeError):
@@ -112,7 +160,8 @@ def precision(value, device_, argument='precision'):
         value = str(value).replace('torch.', '')
     if value not in PRECISIONS:
         names = ', '.join(repr(name) for name in PRECISIONS)
-        raise ParameterError(f'{argument} must be None or one of {names}; got {value!r}')
+        kind = ParameterError if isinstance(value, str) else ParameterTypeError
+        raise kind(f'{argument} must be None or one of {names}; got {value!r}')
     if value == 'float16' and torch.device(device_).type != 'cuda':
         raise ParameterError(
             f"{argument}='float16' needs a CUDA device; on the CPU use 'bfloat16'")

@@ -5,15 +5,26 @@ work to the pipeline (audio -> frames -> network -> decoder) and, for the
 file variants, to outputs (one multi-file runner, atomic writes). The
 steps are reachable one by one too: `preprocess`, `infer`, `postprocess`.
 """
-import warnings
+from __future__ import annotations
 
-from . import decode, load, outputs, pipeline
+import warnings
+from typing import Iterator, Optional, Sequence, TypeVar
+
+import torch
+
+from . import checks, decode, framing, load, outputs, paths, pipeline
 from .constants import (CENTS_PER_BIN, MAX_FMAX, PITCH_BINS, SAMPLE_RATE,
                         UNVOICED, VOICING_THRESHOLD, WINDOW_SIZE)
-from .framing import frame_count, frame_times, frames, model_hop, resample
+from .framing import frame_count, frame_times, frames, model_hop
 from .network import BLOCK_SIZE, block_size, infer
 from .pipeline import (DEFAULT_BATCH_SIZE, Settings, mask, periodicity,
                        settings)
+from .types import Decoder, Device, FilePath, Prediction
+
+T = TypeVar('T')
+
+# Output files, one per input; None where an output is not wanted
+Files = Sequence[Optional[FilePath]]
 
 
 __all__ = ['CENTS_PER_BIN',
@@ -46,22 +57,22 @@ __all__ = ['CENTS_PER_BIN',
 ###############################################################################
 
 
-def predict(audio,
-            sample_rate,
-            hop_length=None,
-            fmin=50.,
-            fmax=MAX_FMAX,
-            model='full',
-            decoder=decode.viterbi,
-            return_harmonicity=False,
-            return_periodicity=False,
-            batch_size=None,
-            device='cpu',
-            pad=True,
+def predict(audio: torch.Tensor,
+            sample_rate: int,
+            hop_length: int | None = None,
+            fmin: float = 50.,
+            fmax: float = MAX_FMAX,
+            model: str = 'full',
+            decoder: Decoder = decode.viterbi,
+            return_harmonicity: bool = False,
+            return_periodicity: bool = False,
+            batch_size: int | None = None,
+            device: Device = 'cpu',
+            pad: bool = True,
             *,
-            precision=None,
-            progress=False,
-            backend='torch'):
+            precision: str | None = None,
+            progress: bool = False,
+            backend: str = 'torch') -> Prediction:
     """Estimate pitch (and periodicity) from audio
 
     Arguments
@@ -120,22 +131,23 @@ def predict(audio,
                      return_periodicity)
 
 
-def predict_from_file(audio_file,
-                      hop_length=None,
-                      fmin=50.,
-                      fmax=MAX_FMAX,
-                      model='full',
-                      decoder=decode.viterbi,
-                      return_harmonicity=False,
-                      return_periodicity=False,
-                      batch_size=None,
-                      device='cpu',
-                      pad=True,
+def predict_from_file(audio_file: FilePath,
+                      hop_length: int | None = None,
+                      fmin: float = 50.,
+                      fmax: float = MAX_FMAX,
+                      model: str = 'full',
+                      decoder: Decoder = decode.viterbi,
+                      return_harmonicity: bool = False,
+                      return_periodicity: bool = False,
+                      batch_size: int | None = None,
+                      device: Device = 'cpu',
+                      pad: bool = True,
                       *,
-                      precision=None,
-                      progress=False,
-                      backend='torch'):
+                      precision: str | None = None,
+                      progress: bool = False,
+                      backend: str = 'torch') -> Prediction:
     """Estimate pitch from an audio file; arguments as `predict`"""
+    paths.single(audio_file, 'audio_file')
     return_periodicity = _deprecated_harmonicity(
         return_harmonicity, return_periodicity)
     options = pipeline.settings(hop_length, fmin, fmax, model, decoder,
@@ -146,23 +158,23 @@ def predict_from_file(audio_file,
     return _returned(track, return_periodicity)
 
 
-def predict_from_file_to_file(audio_file,
-                              output_pitch_file,
-                              output_harmonicity_file=None,
-                              output_periodicity_file=None,
-                              hop_length=None,
-                              fmin=50.,
-                              fmax=MAX_FMAX,
-                              model='full',
-                              decoder=decode.viterbi,
-                              batch_size=None,
-                              device='cpu',
-                              pad=True,
+def predict_from_file_to_file(audio_file: FilePath,
+                              output_pitch_file: FilePath,
+                              output_harmonicity_file: FilePath | None = None,
+                              output_periodicity_file: FilePath | None = None,
+                              hop_length: int | None = None,
+                              fmin: float = 50.,
+                              fmax: float = MAX_FMAX,
+                              model: str = 'full',
+                              decoder: Decoder = decode.viterbi,
+                              batch_size: int | None = None,
+                              device: Device = 'cpu',
+                              pad: bool = True,
                               *,
-                              precision=None,
-                              progress=False,
-                              backend='torch',
-                              voicing_threshold=VOICING_THRESHOLD):
+                              precision: str | None = None,
+                              progress: bool = False,
+                              backend: str = 'torch',
+                              voicing_threshold: float = VOICING_THRESHOLD) -> None:
     """Estimate pitch from a file and save it (torch.save)
 
     Arguments
@@ -187,23 +199,23 @@ def predict_from_file_to_file(audio_file,
                           arguments=outputs.PREDICT_FILE)
 
 
-def predict_from_files_to_files(audio_files,
-                                output_pitch_files,
-                                output_harmonicity_files=None,
-                                output_periodicity_files=None,
-                                hop_length=None,
-                                fmin=50.,
-                                fmax=MAX_FMAX,
-                                model='full',
-                                decoder=decode.viterbi,
-                                batch_size=None,
-                                device='cpu',
-                                pad=True,
+def predict_from_files_to_files(audio_files: Sequence[FilePath],
+                                output_pitch_files: Sequence[FilePath],
+                                output_harmonicity_files: Files | None = None,
+                                output_periodicity_files: Files | None = None,
+                                hop_length: int | None = None,
+                                fmin: float = 50.,
+                                fmax: float = MAX_FMAX,
+                                model: str = 'full',
+                                decoder: Decoder = decode.viterbi,
+                                batch_size: int | None = None,
+                                device: Device = 'cpu',
+                                pad: bool = True,
                                 *,
-                                precision=None,
-                                progress=False,
-                                backend='torch',
-                                voicing_threshold=VOICING_THRESHOLD):
+                                precision: str | None = None,
+                                progress: bool = False,
+                                backend: str = 'torch',
+                                voicing_threshold: float = VOICING_THRESHOLD) -> None:
     """Estimate pitch for many files, loading the model once
 
     Arguments as `predict_from_file_to_file`, with lists of files.
@@ -223,17 +235,17 @@ def predict_from_files_to_files(audio_files,
 ###############################################################################
 
 
-def embed(audio,
-          sample_rate,
-          hop_length=None,
-          model='full',
-          batch_size=None,
-          device='cpu',
-          pad=True,
+def embed(audio: torch.Tensor,
+          sample_rate: int,
+          hop_length: int | None = None,
+          model: str = 'full',
+          batch_size: int | None = None,
+          device: Device = 'cpu',
+          pad: bool = True,
           *,
-          precision=None,
-          progress=False,
-          backend='torch'):
+          precision: str | None = None,
+          progress: bool = False,
+          backend: str = 'torch') -> torch.Tensor:
     """Embed audio: the output of CREPE's fifth max-pool for every frame
 
     Arguments as `predict`.
@@ -250,17 +262,18 @@ def embed(audio,
     return pipeline.embedding(audio, sample_rate, options)
 
 
-def embed_from_file(audio_file,
-                    hop_length=None,
-                    model='full',
-                    batch_size=None,
-                    device='cpu',
-                    pad=True,
+def embed_from_file(audio_file: FilePath,
+                    hop_length: int | None = None,
+                    model: str = 'full',
+                    batch_size: int | None = None,
+                    device: Device = 'cpu',
+                    pad: bool = True,
                     *,
-                    precision=None,
-                    progress=False,
-                    backend='torch'):
+                    precision: str | None = None,
+                    progress: bool = False,
+                    backend: str = 'torch') -> torch.Tensor:
     """Embed an audio file; arguments as `embed`"""
+    paths.single(audio_file, 'audio_file')
     options = pipeline.settings(
         hop_length, model=model, batch_size=batch_size, device=device,
         pad=pad, precision=precision, progress=progress, backend=backend,
@@ -269,17 +282,17 @@ def embed_from_file(audio_file,
                               outputs.describe(audio_file))
 
 
-def embed_from_file_to_file(audio_file,
-                            output_file,
-                            hop_length=None,
-                            model='full',
-                            batch_size=None,
-                            device='cpu',
-                            pad=True,
+def embed_from_file_to_file(audio_file: FilePath,
+                            output_file: FilePath,
+                            hop_length: int | None = None,
+                            model: str = 'full',
+                            batch_size: int | None = None,
+                            device: Device = 'cpu',
+                            pad: bool = True,
                             *,
-                            precision=None,
-                            progress=False,
-                            backend='torch'):
+                            precision: str | None = None,
+                            progress: bool = False,
+                            backend: str = 'torch') -> None:
     """Embed an audio file and save the embedding (torch.save)"""
     options = pipeline.settings(
         hop_length, model=model, batch_size=batch_size, device=device,
@@ -289,17 +302,17 @@ def embed_from_file_to_file(audio_file,
                         arguments=outputs.EMBED_FILE)
 
 
-def embed_from_files_to_files(audio_files,
-                              output_files,
-                              hop_length=None,
-                              model='full',
-                              batch_size=None,
-                              device='cpu',
-                              pad=True,
+def embed_from_files_to_files(audio_files: Sequence[FilePath],
+                              output_files: Sequence[FilePath],
+                              hop_length: int | None = None,
+                              model: str = 'full',
+                              batch_size: int | None = None,
+                              device: Device = 'cpu',
+                              pad: bool = True,
                               *,
-                              precision=None,
-                              progress=False,
-                              backend='torch'):
+                              precision: str | None = None,
+                              progress: bool = False,
+                              backend: str = 'torch') -> None:
     """Embed many audio files, loading the model once"""
     options = pipeline.settings(
         hop_length, model=model, batch_size=batch_size, device=device,
@@ -313,12 +326,12 @@ def embed_from_files_to_files(audio_files,
 ###############################################################################
 
 
-def postprocess(probabilities,
-                fmin=0.,
-                fmax=MAX_FMAX,
-                decoder=decode.viterbi,
-                return_harmonicity=False,
-                return_periodicity=False):
+def postprocess(probabilities: torch.Tensor,
+                fmin: float = 0.,
+                fmax: float = MAX_FMAX,
+                decoder: Decoder = decode.viterbi,
+                return_harmonicity: bool = False,
+                return_periodicity: bool = False) -> Prediction:
     """Decode the network's probabilities into pitch and periodicity
 
     Arguments
@@ -337,17 +350,19 @@ def postprocess(probabilities,
     """
     return_periodicity = _deprecated_harmonicity(
         return_harmonicity, return_periodicity)
+    decode.check_logits(probabilities, 'probabilities')
+    checks.frequency_bounds(fmin, fmax)
     return _returned(
         pipeline.decode_probabilities(probabilities, fmin, fmax, decoder),
         return_periodicity)
 
 
-def preprocess(audio,
-               sample_rate,
-               hop_length=None,
-               batch_size=None,
-               device='cpu',
-               pad=True):
+def preprocess(audio: torch.Tensor,
+               sample_rate: int,
+               hop_length: int | None = None,
+               batch_size: int | None = None,
+               device: Device = 'cpu',
+               pad: bool = True) -> Iterator[torch.Tensor]:
     """Cut audio into normalised frames
 
     Arguments
@@ -366,7 +381,23 @@ def preprocess(audio,
                                device, pad)
 
 
-def _returned(track, return_periodicity):
+def resample(audio: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """Resample audio to 16 kHz with resampy (as original CREPE)
+
+    Arguments
+        audio (torch.tensor [shape=(1, time)]); (channels, time) is
+            averaged to mono, (time,) is one channel
+        sample_rate (int), Hz
+
+    Returns
+        (torch.tensor [shape=(1, time')]), float32 on audio's device
+    """
+    checks.sample_rate(sample_rate)
+    return framing.resample(checks.audio(audio), sample_rate)
+
+
+def _returned(track: tuple[torch.Tensor, torch.Tensor],
+              return_periodicity: bool) -> Prediction:
     """(pitch, periodicity) or pitch alone, as asked"""
     return track if return_periodicity else track[0]
 
@@ -381,7 +412,7 @@ _HARMONICITY = (
     'release; use {} instead.')
 
 
-def _deprecated_harmonicity(return_harmonicity, return_periodicity):
+def _deprecated_harmonicity(return_harmonicity: bool, return_periodicity: bool) -> bool:
     if return_harmonicity:
         warnings.warn(
             _HARMONICITY.format('return_harmonicity', 'return_periodicity'),
@@ -390,7 +421,7 @@ def _deprecated_harmonicity(return_harmonicity, return_periodicity):
     return return_periodicity
 
 
-def _deprecated_harmonicity_file(harmonicity, periodicity, plural=False):
+def _deprecated_harmonicity_file(harmonicity: T, periodicity: T, plural: bool = False) -> T:
     if harmonicity is not None:
         suffix = 's' if plural else ''
         warnings.warn(

@@ -33,7 +33,7 @@ import torch
 from .dataset import base, chunk, reading
 from .dataset.listing import Item
 from .dataset.profile import Profile
-from .dataset.tracking import Tracker
+from .dataset.tracking import Batcher
 from .utils import ParameterError, caller_level, require
 
 
@@ -113,8 +113,7 @@ class PitchTracker:
             hop_length, fmin, fmax, model, base.DECODERS[decoder], batch_size,
             device, pad, precision)
         with torch.no_grad():  # load the model now, once
-            base.infer(torch.zeros(1, 1024), model, self.options.device,
-                       precision=self.options.precision)
+            base.probabilities(torch.zeros(1, 1024), self.options)
 
     def __call__(self, batch):
         keys = batch.get('key', batch.get('path'))
@@ -122,7 +121,7 @@ class PitchTracker:
         keys = [str(key) for key in keys] if keys is not None else \
             [str(index) for index in range(count)]
         results = {}
-        tracker = Tracker(self.options)
+        tracker = Batcher(self.options)
         for index, key in enumerate(keys):
             path = str(batch['path'][index]) if 'path' in batch else key
             item = Item(path, key)

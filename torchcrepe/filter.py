@@ -5,9 +5,14 @@ All take signals of shape (batch, time) and return the same shape; NaN
 The window of width w around frame i covers frames i - w // 2 .. i - w // 2
 + w - 1, clipped to the signal.
 """
+from __future__ import annotations
+
+from typing import Callable
+
 import torch
 
-from .utils import ParameterError
+from . import checks
+from .utils import ParameterTypeError
 
 
 ###############################################################################
@@ -15,7 +20,7 @@ from .utils import ParameterError
 ###############################################################################
 
 
-def mean(signals, win_length=9):
+def mean(signals: torch.Tensor, win_length: int = 9) -> torch.Tensor:
     """Moving mean ignoring NaN
 
     Arguments
@@ -32,7 +37,7 @@ def mean(signals, win_length=9):
     return torch.where(count > 0, total / count.clamp(min=1), float('nan'))
 
 
-def median(signals, win_length):
+def median(signals: torch.Tensor, win_length: int) -> torch.Tensor:
     """Moving median ignoring NaN; of an even count, the lower middle value
 
     Arguments
@@ -45,14 +50,10 @@ def median(signals, win_length):
     return torch.nanmedian(_windows(signals, win_length), dim=-1).values
 
 
-def _windows(signals, win_length):
+def _windows(signals: torch.Tensor, win_length: int) -> torch.Tensor:
     """(batch, time) -> (batch, time, win_length) view, NaN beyond the edges"""
-    if signals.dim() != 2:
-        raise ParameterError(
-            f'signals must have shape (batch, time); got {tuple(signals.shape)}')
-    if isinstance(win_length, bool) or not isinstance(win_length, int) \
-            or win_length < 1:
-        raise ParameterError(f'win_length must be a positive integer; got {win_length!r}')
+    checks.tensor(signals, 'signals', ('batch', 'time'))
+    checks.positive_integer(win_length, 'win_length')
     before = win_length // 2
     padded = torch.nn.functional.pad(
         signals, (before, win_length - 1 - before), value=float('nan'))
@@ -64,12 +65,18 @@ def _windows(signals, win_length):
 ###############################################################################
 
 
-def nanfilter(signals, win_length, filter_fn):
+def nanfilter(signals: torch.Tensor, win_length: int,
+              filter_fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
     """Apply `filter_fn` ((batch, n) -> (batch,)) over a moving window
 
     A slow, general reference: `mean` and `median` compute the same for
     nanmean and nanmedian in one vectorised pass.
     """
+    checks.tensor(signals, 'signals', ('batch', 'time'))
+    checks.positive_integer(win_length, 'win_length')
+    if not callable(filter_fn):
+        raise ParameterTypeError(
+            f'filter_fn must be a function (batch, n) -> (batch,); got {filter_fn!r}')
     filtered = torch.empty_like(signals)
     for i in range(signals.size(1)):
         start = max(0, i - win_length // 2)
@@ -78,20 +85,22 @@ def nanfilter(signals, win_length, filter_fn):
     return filtered
 
 
-def nanmean(signals):
+def nanmean(signals: torch.Tensor) -> torch.Tensor:
     """Mean over time ignoring NaN: (batch, time) -> (batch,)"""
+    checks.tensor(signals, 'signals', ('batch', 'time'))
     valid = ~torch.isnan(signals)
     total = torch.where(valid, signals, torch.zeros_like(signals)).sum(dim=1)
     return total / valid.sum(dim=1)
 
 
-def nanmedian(signals):
+def nanmedian(signals: torch.Tensor) -> torch.Tensor:
     """Median over time ignoring NaN (the lower middle of an even count):
     (batch, time) -> (batch,); NaN where a row has no value"""
+    checks.tensor(signals, 'signals', ('batch', 'time'))
     return torch.nanmedian(signals, dim=1).values
 
 
-def nanmedian1d(signal):
+def nanmedian1d(signal: torch.Tensor) -> torch.Tensor | float:
     """Median of a 1-D signal (its lower middle for an even count), as
     0.0.24 has it: NaN in the signal gives NaN
 
@@ -101,6 +110,9 @@ def nanmedian1d(signal):
     Returns
         (torch.tensor [shape=()]), or float NaN for an empty signal
     """
+    if not isinstance(signal, torch.Tensor):
+        raise ParameterTypeError(
+            f'signal must be a torch.Tensor of shape (time,); got {type(signal).__name__}')
     if signal.numel() == 0:
         return float('nan')
     return torch.median(signal)

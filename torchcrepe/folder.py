@@ -3,38 +3,45 @@
     python -m torchcrepe --audio_dir IN --output_dir OUT [--format npz]
         [--jobs N] [--overwrite] [--engine local|ray] [--ray_address ADDR]
 
-Python: `predict_from_folder_to_folder(audio_dir, output_dir, ...)`.
-Outputs mirror the input tree; existing outputs are skipped (resume);
-failures go to OUT/failures.jsonl. --jobs N: N worker processes (default
-one per core), each doing whole files (read, resample, network, decode,
-write) with cores // N torch threads; 0: all in this process; more than
-the cores are capped at the cores, with a warning. Symbolic links are
-followed, each real directory and file once: a link loop, a dangling link
-or an unreadable folder is a failure of that entry, and a second path to
-a file (a link, a repeated line of --audio_list) is left out with a
-warning (dataset.listing says which path wins). See torchcrepe.dataset
-for the parts.
+Python: `predict_from_folder_to_folder(audio_dir, output_dir, ...)`: `plan`
+(every check, before any work) then `execute`, which the command line
+(torchcrepe.cli.folder) calls apart. Outputs mirror the input tree;
+existing outputs are skipped (resume); failures go to OUT/failures.jsonl.
+--jobs N: N worker processes (default one per core), each doing whole
+files (read, resample, network, decode, write) with cores // N torch
+threads; 0: all in this process; more than the cores are capped at the
+cores, with a warning. Symbolic links are followed, each real directory
+and file once: a link loop, a dangling link or an unreadable folder is a
+failure of that entry, and a second path to a file (a link, a repeated
+line of --audio_list) is left out with a warning (dataset.listing says
+which path wins). See torchcrepe.dataset for the parts.
 """
+import dataclasses
 import os
-import sys
 import warnings
 
 from . import distributed
-from .constants import MAX_FMAX
 from .dataset import base, driver, listing, outputs, pool
+from .defaults import DECODER, FMAX, FMIN, MODEL, VOICING
 from .utils import ParameterError, caller_level, choice
 
 
 ENGINES = ('local', 'ray')
 
+# The output formats (each holds time, pitch, periodicity; see
+# dataset.outputs), and the format and engine when none is named
+FORMATS = listing.FORMATS
+FORMAT = 'npz'
+ENGINE = 'local'
+
 
 def predict_from_folder_to_folder(audio_dir=None,
                                   output_dir=None,
                                   hop_length=None,
-                                  fmin=50.,
-                                  fmax=MAX_FMAX,
-                                  model='full',
-                                  decoder='viterbi',
+                                  fmin=FMIN,
+                                  fmax=FMAX,
+                                  model=MODEL,
+                                  decoder=DECODER,
                                   batch_size=None,
                                   device='cpu',
                                   pad=True,
@@ -42,11 +49,11 @@ def predict_from_folder_to_folder(audio_dir=None,
                                   precision=None,
                                   progress=False,
                                   backend='torch',
-                                  voicing_threshold=base.VOICING_THRESHOLD,
-                                  format='npz',
+                                  voicing_threshold=VOICING,
+                                  format=FORMAT,
                                   jobs=None,
                                   overwrite=False,
-                                  engine='local',
+                                  engine=ENGINE,
                                   audio_list=None,
                                   ray_address=None):
     """Track the pitch of every audio file under a folder, one output each
@@ -88,28 +95,57 @@ def predict_from_folder_to_folder(audio_dir=None,
     work for bad arguments; a bad file, a symlink loop or a dangling link
     is a line of OUT/failures.jsonl and counts as failed, not an error.
     """
-    job, items, total, address = plan(
+    return execute(plan(
         audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
         overwrite, voicing_threshold, progress,
         dict(hop_length=hop_length, fmin=fmin, fmax=fmax, model=model,
              decoder=decoder, batch_size=batch_size, device=device, pad=pad,
-             precision=precision, backend=backend))
-    if engine == 'ray':
+             precision=precision, backend=backend)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Planned:
+    """A folder run whose arguments passed every check: what `plan`
+    returns and `execute` runs (once: `items` is consumed)
+
+    job (dataset.outputs.Job): the settings and output folder of each file
+    items (iterator): the listing, its first entry already found
+    total (int or None): the entries, counted for the progress bar
+    address (str or None): the Ray cluster, with engine 'ray'
+    engine (str), jobs (int or None), progress (bool): as given
+    """
+    job: outputs.Job
+    items: object
+    total: object
+    address: object
+    engine: str
+    jobs: object
+    progress: bool
+
+
+def execute(planned):
+    """Run a Planned folder run; returns dataset.outputs.Summary"""
+    if planned.engine == 'ray':
         def engine_(pending, profile):
-            return distributed.records(pending, job, address, jobs, profile)
+            return distributed.records(pending, planned.job, planned.address,
+                                       planned.jobs, profile)
     else:
-        jobs = pool.default_jobs() if jobs is None else _capped(jobs)
+        jobs = pool.default_jobs() if planned.jobs is None else _capped(planned.jobs)
 
         def engine_(pending, profile):
-            return pool.records(pending, job, jobs, profile)
-    return driver.run(items, job, engine_, progress, total)
+            return pool.records(pending, planned.job, jobs, profile)
+    return driver.run(planned.items, planned.job, engine_, planned.progress,
+                      planned.total)
 
 
 def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
          overwrite, voicing_threshold, progress, options):
-    """Check everything before any work; returns (Job, items, total, address)
+    """Check everything before any work; returns a Planned run
 
-    Nothing is written before the checks pass (OUT is made last).
+    Arguments as predict_from_folder_to_folder's, `options` being the
+    pipeline's (hop_length, fmin, fmax, model, decoder, batch_size, device,
+    pad, precision, backend) as a dict. Raises ParameterError naming the
+    argument. Nothing is written before the checks pass (OUT is made last).
     """
     settings = base.settings(**options, progress=False)
     options = dict(options, decoder=_decoder_name(settings.decoder),
@@ -136,7 +172,7 @@ def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
         total = sum(1 for _ in _listing(audio_dir, audio_list, output_dir))
     job = outputs.Job(options, os.path.abspath(output_dir), format,
                       bool(overwrite), float(voicing_threshold))
-    return job, items, total, address
+    return Planned(job, items, total, address, engine, jobs, bool(progress))
 
 
 def _capped(jobs):
@@ -190,96 +226,3 @@ def _make_output_dir(output_dir):
                              f'({error.strerror or error})') from None
     if not os.access(output_dir, os.W_OK | os.X_OK):
         raise ParameterError(f'output_dir {output_dir!r} is not writable')
-
-
-def check_unused(args):
-    """Refuse folder mode's options without --audio_dir/--audio_list, rather
-    than ignore them"""
-    given = [f'--{name}' for name, default in FOLDER_DEFAULTS.items()
-             if getattr(args, name) != default]
-    if given:
-        raise ParameterError(f'{", ".join(given)} need --audio_dir or --audio_list')
-
-
-# Folder mode's command-line options and their defaults (add_arguments
-# uses them; check_unused compares against them)
-FOLDER_DEFAULTS = {'output_dir': None, 'format': 'npz', 'jobs': None,
-                   'overwrite': False, 'engine': 'local', 'ray_address': None}
-
-
-###############################################################################
-# Command line
-###############################################################################
-
-
-def add_arguments(parser, inputs):
-    """Add folder mode's options; `inputs` is the mutually exclusive group
-    that also holds --audio_files"""
-    inputs.add_argument(
-        '--audio_dir', metavar='IN',
-        help='folder mode: every audio file under IN, recursively')
-    inputs.add_argument(
-        '--audio_list', metavar='FILE',
-        help='folder mode: the audio files named in FILE, one path a line')
-    group = parser.add_argument_group('folder mode (--audio_dir/--audio_list)')
-    group.add_argument('--output_dir', metavar='OUT',
-                       help='one output per input, at its relative path')
-    group.add_argument('--format', default=FOLDER_DEFAULTS['format'],
-                       choices=listing.FORMATS,
-                       help='output format (default: npz: time, pitch, '
-                            'periodicity, settings)')
-    group.add_argument('--jobs', type=int, metavar='N',
-                       help='worker processes, each doing whole files (read, '
-                            'network, decode, write) with cores/N threads; 0 '
-                            'works in the main process (default, and most: '
-                            'one per core); with --engine ray: the actors '
-                            '(at most one per CPU of the cluster)')
-    group.add_argument('--overwrite', action='store_true',
-                       help='recompute files whose output exists')
-    group.add_argument('--engine', default=FOLDER_DEFAULTS['engine'],
-                       choices=ENGINES,
-                       help="ray: run on a Ray cluster (pip install "
-                            "'torchcrepe[ray]') (default: local)")
-    group.add_argument('--ray_address', metavar='ADDRESS',
-                       help='the Ray cluster (default: $RAY_ADDRESS, else a '
-                            'local Ray)')
-
-
-def run(args, program='python -m torchcrepe'):
-    """Folder mode from parsed arguments; returns the exit status
-
-    0: every file done or skipped; 1: some file failed (listed in
-    OUT/failures.jsonl); 2: a usage error, before any work.
-    """
-    try:
-        for name in ('output_files', 'output_periodicity_files', 'plot',
-                     'singing_report'):
-            if getattr(args, name, None) is not None:
-                raise ParameterError(f'--{name} cannot be used with --audio_dir/'
-                                     '--audio_list (outputs go to --output_dir)')
-        if getattr(args, 'embed', False):
-            raise ParameterError('--embed is not available in folder mode; use '
-                                 '--audio_files with --output_files')
-        if args.output_dir is None:
-            raise ParameterError('--output_dir is required with --audio_dir/--audio_list')
-        device = 'cpu' if args.gpu is None else f'cuda:{args.gpu}'
-        progress = not args.quiet and sys.stderr.isatty()
-        summary = predict_from_folder_to_folder(
-            args.audio_dir, args.output_dir, args.hop_length, args.fmin,
-            args.fmax, args.model, args.decoder or 'viterbi', args.batch_size,
-            device,
-            not args.no_pad, precision=args.precision, progress=progress,
-            backend=args.backend, voicing_threshold=args.voicing_threshold,
-            format=args.format, jobs=args.jobs, overwrite=args.overwrite,
-            engine=args.engine, audio_list=args.audio_list,
-            ray_address=args.ray_address)
-    except (ValueError, TypeError) as error:
-        print(f'{program}: error: {error}', file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print('torchcrepe: interrupted; finished outputs are kept, no partial '
-              'file is left; run again to finish the rest', file=sys.stderr)
-        return 130
-    print(f'torchcrepe: {summary}', file=sys.stderr)
-    return 1 if summary.failed else 0
-

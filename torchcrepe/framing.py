@@ -5,14 +5,17 @@ with `pad` (zeros outside the signal), or i * hop .. i * hop + 1023 without.
 Each frame is centred and divided by its (unbiased) standard deviation, as
 original CREPE does.
 """
+from __future__ import annotations
+
 import numpy as np
 import torch
 
 from .constants import SAMPLE_RATE, WINDOW_SIZE
+from .types import Device, FloatArray
 from .utils import ParameterError
 
 
-def mono(audio):
+def mono(audio: torch.Tensor) -> torch.Tensor:
     """(time,) or (channels, time) -> (1, time), channels averaged"""
     audio = audio.detach()
     if audio.dim() == 2 and audio.size(0) > 1:
@@ -20,7 +23,7 @@ def mono(audio):
     return audio.reshape(1, -1)
 
 
-def resample(audio, sample_rate):
+def resample(audio: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """Resample (1, time) audio to 16 kHz with resampy (as original CREPE)
 
     Returns
@@ -35,7 +38,7 @@ def resample(audio, sample_rate):
         np.ascontiguousarray(samples, dtype=np.float32)).to(device)[None]
 
 
-def model_hop(sample_rate, hop_length=None):
+def model_hop(sample_rate: int, hop_length: int | None = None) -> int:
     """The hop in samples at 16 kHz for a hop given at `sample_rate`;
     None is 10 ms"""
     hop_length = sample_rate // 100 if hop_length is None else hop_length
@@ -52,7 +55,7 @@ MIN_SAMPLE_RATE = 64
 MIN_DEFAULT_HOP_RATE = 100
 
 
-def checked_hop(sample_rate, hop_length=None):
+def checked_hop(sample_rate: int, hop_length: int | None = None) -> int:
     """model_hop, refused (ParameterError) when under one sample, or when
     `sample_rate` (Hz) is too low for pitch (the message then names it)"""
     if sample_rate < MIN_SAMPLE_RATE or (
@@ -71,7 +74,8 @@ def checked_hop(sample_rate, hop_length=None):
     return hop
 
 
-def at_model_rate(audio, sample_rate, hop_length=None):
+def at_model_rate(audio: torch.Tensor, sample_rate: int,
+                  hop_length: int | None = None) -> tuple[torch.Tensor, int]:
     """(audio (1, time') at 16 kHz, hop in 16 kHz samples)
 
     Raises ParameterError when the hop is under one sample once resampled.
@@ -82,21 +86,22 @@ def at_model_rate(audio, sample_rate, hop_length=None):
     return audio, hop
 
 
-def frame_count(samples, hop_length, pad):
+def frame_count(samples: int, hop_length: int, pad: bool) -> int:
     """Frames in `samples` samples at 16 kHz"""
     if pad:
         return 1 + samples // hop_length
     return 1 + (samples - WINDOW_SIZE) // hop_length
 
 
-def frame_times(count, hop_length, pad, start=0):
+def frame_times(count: int, hop_length: int, pad: bool, start: int = 0) -> FloatArray:
     """Centre of each frame in seconds: (count,) float64 numpy array, of
     frames start .. start + count - 1"""
     offset = 0 if pad else WINDOW_SIZE // 2
     return (np.arange(start, start + count) * hop_length + offset) / SAMPLE_RATE
 
 
-def frames(audio, hop_length, pad, start, stop, device='cpu'):
+def frames(audio: torch.Tensor, hop_length: int, pad: bool, start: int, stop: int,
+           device: Device = 'cpu') -> torch.Tensor:
     """Normalised frames start .. stop - 1 of 16 kHz audio
 
     Arguments

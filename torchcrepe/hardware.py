@@ -23,7 +23,7 @@ from .utils import caller_level, choice
 
 
 # Devices already warned about, so that the fallback warns once per process
-_warned = set()
+_warned: 'set[str]' = set()
 
 # The environment variable that says how a CPU with native bfloat16 decides
 # (read on every bfloat16 request, so that a process may change it): 'probe'

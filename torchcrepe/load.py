@@ -3,6 +3,8 @@
 `crepe` and `state_dict` (the bundled weights) live in torchcrepe.weights
 and are importable from here too.
 """
+from __future__ import annotations
+
 import os
 import warnings
 
@@ -11,6 +13,7 @@ import torch
 from scipy.io import wavfile
 
 from . import network, utils
+from .types import Array, Device, FilePath
 from .weights import ASSETS, crepe, state_dict  # noqa: F401
 
 
@@ -19,7 +22,7 @@ from .weights import ASSETS, crepe, state_dict  # noqa: F401
 ###############################################################################
 
 
-def audio(filename):
+def audio(filename: FilePath) -> tuple[torch.Tensor, int]:
     """Load an audio file
 
     WAV (PCM of 8 to 32 bits, or 32/64-bit float) is read with scipy; other
@@ -33,13 +36,15 @@ def audio(filename):
         sample_rate (int), Hz
 
     Raises
-        FileNotFoundError for a missing file; ValueError for an empty,
-        unreadable or non-audio file, naming the file
+        ParameterTypeError for a filename that is no path, ParameterError
+        (a ValueError) for a folder; FileNotFoundError for a missing file;
+        ValueError for an empty, unreadable or non-audio file, naming the
+        file
     """
     if not isinstance(filename, (str, os.PathLike)):
         raise utils.ParameterTypeError(
-            'audio file must be a path (str or os.PathLike); got '
-            f'{filename!r}')
+            'filename must be the path of an audio file (str or os.PathLike); '
+            f'got {filename!r}')
     path = os.fspath(filename)
     if not os.path.exists(path):
         raise FileNotFoundError(f'audio file {path!r} does not exist')
@@ -77,7 +82,7 @@ class TruncatedAudioWarning(UserWarning):
     file and both lengths"""
 
 
-def _warn_if_truncated(path, samples, sample_rate):
+def _warn_if_truncated(path: str, samples: int, sample_rate: int) -> None:
     declared = wav_declared_samples(path)
     if declared is not None and samples < declared:
         warnings.warn(
@@ -92,7 +97,7 @@ def _warn_if_truncated(path, samples, sample_rate):
 UNKNOWN_SIZES = (0, 0xFFFFFFFF)
 
 
-def wav_declared_samples(path):
+def wav_declared_samples(path: FilePath) -> int | None:
     """Samples per channel that a WAV file's header declares, or None
     (not a RIFF/WAVE file, or a length left unknown by a streaming writer)
 
@@ -124,7 +129,7 @@ def wav_declared_samples(path):
             file.seek(skip, 1)
 
 
-def _read_wav(path):
+def _read_wav(path: str) -> tuple[Array, int]:
     """scipy's reader, scaled to float32 in [-1, 1]: (channels, time)"""
     with warnings.catch_warnings():
         # Chunks scipy does not know (LIST, cue, ...) are skipped, harmlessly
@@ -133,7 +138,7 @@ def _read_wav(path):
     data = np.asarray(data)
     if data.dtype == np.uint8:
         # 8-bit WAV is unsigned with silence at 128
-        samples = (data.astype(np.float32) - 128) / 128
+        samples: Array = (data.astype(np.float32) - 128) / 128
     elif np.issubdtype(data.dtype, np.signedinteger):
         # scipy left-justifies every depth into its container (24 in 32)
         samples = data.astype(np.float32) / float(2 ** (8 * data.dtype.itemsize - 1))
@@ -148,7 +153,7 @@ def _read_wav(path):
     return samples, sample_rate
 
 
-def _read_soundfile(path):
+def _read_soundfile(path: str) -> tuple[Array, int]:
     import soundfile
 
     data, sample_rate = soundfile.read(path, dtype='float32', always_2d=True)
@@ -160,7 +165,7 @@ def _read_soundfile(path):
 ###############################################################################
 
 
-def model(device, capacity='full'):
+def model(device: Device, capacity: str = 'full') -> None:
     """Load a bundled capacity and make it the one `infer` uses, as 0.0.24
 
     Arguments

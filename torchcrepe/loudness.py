@@ -1,11 +1,16 @@
 """A-weighted loudness per frame, on the same frames as pitch tracking."""
+from __future__ import annotations
+
 import warnings
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from . import checks, framing
 from .constants import SAMPLE_RATE, WINDOW_SIZE
+from .types import FloatArray
+from .utils import ParameterTypeError
 
 
 # Floor of the spectrum in dB (amplitude 1e-5) and of the weighted result
@@ -23,7 +28,8 @@ MIN_WEIGHT_DB = -80.
 ###############################################################################
 
 
-def a_weighted(audio, sample_rate, hop_length=None, pad=True):
+def a_weighted(audio: torch.Tensor, sample_rate: int, hop_length: int | None = None,
+               pad: bool = True) -> torch.Tensor:
     """Per-frame A-weighted loudness in dB
 
     The magnitude STFT (1024-point Hann window, hop as in `predict`, frames
@@ -44,6 +50,7 @@ def a_weighted(audio, sample_rate, hop_length=None, pad=True):
         audio's device
     """
     checks.sample_rate(sample_rate)
+    checks.hop_length(hop_length)
     audio = checks.audio(audio).detach()
     device = audio.device
     audio, hop_length = framing.at_model_rate(audio, sample_rate, hop_length)
@@ -61,15 +68,22 @@ def a_weighted(audio, sample_rate, hop_length=None, pad=True):
     return weighted.mean(dim=1).float().to(device)[None]
 
 
-def perceptual_weights():
+def perceptual_weights() -> FloatArray:
     """A-weighting (dB) minus REF_DB for each rfft bin: (513, 1) numpy"""
     frequencies = np.fft.rfftfreq(WINDOW_SIZE, 1. / SAMPLE_RATE)
     return a_weighting(frequencies)[:, None] - REF_DB
 
 
-def a_weighting(frequencies):
-    """The IEC 61672 A-weighting curve in dB, clipped below at MIN_WEIGHT_DB"""
-    squared = np.asarray(frequencies, dtype=np.float64) ** 2
+def a_weighting(frequencies: npt.ArrayLike) -> FloatArray:
+    """The IEC 61672 A-weighting curve in dB, clipped below at MIN_WEIGHT_DB,
+    of frequencies in Hz (a number or array-like)"""
+    message = f'frequencies must be numbers of Hz; got {frequencies!r}'
+    if isinstance(frequencies, (str, bytes)):
+        raise ParameterTypeError(message)
+    try:
+        squared = np.asarray(frequencies, dtype=np.float64) ** 2
+    except (TypeError, ValueError):
+        raise ParameterTypeError(message) from None
     # Pole frequencies of the standard curve (Hz)
     f1, f2, f3, f4 = 20.598997, 107.65265, 737.86223, 12194.217
     with warnings.catch_warnings():

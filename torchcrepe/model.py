@@ -3,13 +3,18 @@
 Everything that depends on the capacity (layer widths, the converter's shape
 checks, the command line's choices, error messages) reads `CAPACITIES` here.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import hardware
 from .constants import PITCH_BINS, WINDOW_SIZE
-from .utils import ParameterError
+from .types import Device
+from .utils import ParameterError, ParameterTypeError
 
 
 ###############################################################################
@@ -44,36 +49,36 @@ INPUT_LENGTHS = (WINDOW_SIZE,) + tuple(
     WINDOW_SIZE // STRIDES[0] // 2 ** i for i in range(1, 6))
 
 
-def check_capacity(capacity, argument='model'):
+def check_capacity(capacity: object, argument: str = 'model') -> str:
     """Raise ParameterError unless `capacity` names one of the five models"""
     if not isinstance(capacity, str) or capacity not in CAPACITIES:
         names = ', '.join(repr(name) for name in CAPACITIES)
-        raise ParameterError(
-            f'{argument} must be one of {names}; got {capacity!r}')
+        kind = ParameterError if isinstance(capacity, str) else ParameterTypeError
+        raise kind(f'{argument} must be one of {names}; got {capacity!r}')
     return capacity
 
 
-def channels(capacity):
+def channels(capacity: str) -> tuple[int, ...]:
     """Output channels of the six conv blocks of a capacity"""
     multiplier = CAPACITIES[check_capacity(capacity)]
     return tuple(multiple * multiplier for multiple in CHANNEL_MULTIPLES)
 
 
-def in_features(capacity):
+def in_features(capacity: str) -> int:
     """Width of the classifier's input: the flattened sixth block"""
     return FINAL_POSITIONS * channels(capacity)[-1]
 
 
-def embedding_size(capacity):
+def embedding_size(capacity: str) -> int:
     """E in the (frames, 32, E) embedding: the fifth block's map over 32"""
     return channels(capacity)[4] * 2 * FINAL_POSITIONS // 32
 
 
-def parameter_shapes(capacity):
+def parameter_shapes(capacity: str) -> dict[str, tuple[int, ...]]:
     """Shape of every tensor in a capacity's state dict, in order"""
     outputs = channels(capacity)
     inputs = (1,) + outputs[:-1]
-    shapes = {}
+    shapes: dict[str, tuple[int, ...]] = {}
     for i, (c_in, c_out, kernel) in enumerate(
             zip(inputs, outputs, KERNEL_SIZES), 1):
         shapes[f'conv{i}.weight'] = (c_out, c_in, kernel, 1)
@@ -86,7 +91,7 @@ def parameter_shapes(capacity):
     return shapes
 
 
-def capacity_from_channels(first_channels):
+def capacity_from_channels(first_channels: int) -> str:
     """The capacity whose first conv block has this many output channels"""
     for name, multiplier in CAPACITIES.items():
         if CHANNEL_MULTIPLES[0] * multiplier == first_channels:
@@ -99,7 +104,7 @@ def capacity_from_channels(first_channels):
         f'a CREPE model has one of {known}')
 
 
-def kernel_taps(index):
+def kernel_taps(index: int) -> tuple[slice, tuple[int, int]]:
     """(taps, (pad before, pad after)) of block `index` (1-6)
 
     With 'same' padding on a map shorter than the kernel, the outer taps
@@ -130,7 +135,10 @@ class Crepe(torch.nn.Module):
     `conv{i}_BN`, `classifier`), so weights load into either version.
     """
 
-    def __init__(self, model='full'):
+    # The first block's conv, by the name __init__ gives it (setattr)
+    conv1: torch.nn.Conv2d
+
+    def __init__(self, model: str = 'full') -> None:
         super().__init__()
         self.capacity = check_capacity(model)
         outputs = channels(model)
@@ -146,7 +154,7 @@ class Crepe(torch.nn.Module):
 
         self.classifier = torch.nn.Linear(self.in_features, PITCH_BINS)
 
-    def forward(self, x, embed=False):
+    def forward(self, x: torch.Tensor, embed: bool = False) -> torch.Tensor:
         """Pitch-bin probabilities (or the embedding) of normalised frames
 
         Arguments
@@ -168,7 +176,7 @@ class Crepe(torch.nn.Module):
         x = x.transpose(1, 2).reshape(-1, self.in_features)
         return torch.sigmoid(self.classifier(x))
 
-    def embed(self, x):
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Output of the fifth block: (batch, 1024) -> (batch, C5, 8, 1)"""
         if x.dim() != 2 or x.size(1) != WINDOW_SIZE:
             raise ParameterError(
@@ -179,7 +187,7 @@ class Crepe(torch.nn.Module):
             x = self.layer(x, i)
         return x[..., None]
 
-    def layer(self, x, index):
+    def layer(self, x: torch.Tensor, index: int) -> torch.Tensor:
         """Block `index` (1-6) on x (batch, channels, length)
 
         The (K, 1) kernels of the state dict run as 1-D convolutions,
@@ -192,7 +200,8 @@ class Crepe(torch.nn.Module):
                      getattr(self, f'conv{index}_BN'))
 
 
-def block(x, index, weight, bias, batch_norm):
+def block(x: torch.Tensor, index: int, weight: torch.Tensor, bias: torch.Tensor | None,
+          batch_norm: torch.nn.BatchNorm2d) -> torch.Tensor:
     """Pad, conv, ReLU, batch norm, max-pool by 2
 
     Arguments
@@ -209,7 +218,7 @@ def block(x, index, weight, bias, batch_norm):
     x = F.batch_norm(
         F.relu(x), batch_norm.running_mean, batch_norm.running_var,
         batch_norm.weight, batch_norm.bias, batch_norm.training,
-        batch_norm.momentum, batch_norm.eps)
+        batch_norm.momentum, batch_norm.eps)  # type: ignore[arg-type]  # None as torch's
     return F.max_pool1d(x, 2)
 
 
@@ -282,11 +291,20 @@ class FoldedCrepe(torch.nn.Module):
         dtype (torch.dtype): float32, bfloat16 or float16
     """
 
-    def __init__(self, network, dtype=torch.float32):
+    # Buffers that forward reads by name (the others by number: weight2 ...)
+    weight1: torch.Tensor
+    bias1: torch.Tensor
+    low1: torch.Tensor
+    high1: torch.Tensor
+    classifier_weight: torch.Tensor
+    classifier_bias: torch.Tensor
+
+    def __init__(self, network: Crepe, dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
         self.capacity = capacity_from_channels(network.conv1.out_channels)
         self.in_features = in_features(self.capacity)
-        self.paddings = []
+        # Each block's padding: an int, or (before, after) in the 'line' layout
+        self.paddings: list[Any] = []
         device = network.conv1.weight.device
         self.layout = layout(self.capacity, dtype, device)
         for i in range(1, 7):
@@ -295,7 +313,7 @@ class FoldedCrepe(torch.nn.Module):
             # the 'line' layout, over 2-D maps in the others
             shape = (-1, 1) if self.layout == 'line' else (-1, 1, 1)
             low, high = low.reshape(shape), high.reshape(shape)
-            padding = after
+            padding: int | tuple[int, int] = after
             if i > 1 and self.layout == 'line':
                 padding = (before, after)
             elif i > 1:
@@ -315,7 +333,7 @@ class FoldedCrepe(torch.nn.Module):
         self.register_buffer('classifier_bias', network.classifier.bias
                              .detach().to(dtype=dtype, copy=True))
 
-    def forward(self, x, embed=False):
+    def forward(self, x: torch.Tensor, embed: bool = False) -> torch.Tensor:
         """`Crepe.forward`: (batch, 1024) -> (batch, 360) probabilities, or
         the (batch, C5, 8, 1) embedding when `embed`; same dtype as x.
         Computes no gradients: its clamp writes into a preallocated map"""
@@ -348,7 +366,7 @@ class FoldedCrepe(torch.nn.Module):
         return rowwise_sigmoid(x.reshape(rows, PITCH_BINS))[:batch]
 
 
-    def _line(self, x, embed):
+    def _line(self, x: torch.Tensor, embed: bool) -> torch.Tensor:
         """Blocks 1 (its clamp) to 6 in the 'line' layout: (batch, C1,
         128) max-pooled -> (batch, C6, 4), or the (batch, C5, 8, 1)
         embedding"""
@@ -362,7 +380,7 @@ class FoldedCrepe(torch.nn.Module):
                 return x[..., None]
         return x
 
-    def _planes(self, x, embed):
+    def _planes(self, x: torch.Tensor, embed: bool) -> torch.Tensor:
         """Blocks 1 (its clamp) to 6 in the 2-D layouts: (batch, C1, 128)
         max-pooled -> (batch, C6, 4), or the (batch, C5, 8, 1) embedding"""
         height = self.layout == 'height'
@@ -389,7 +407,7 @@ class FoldedCrepe(torch.nn.Module):
 WIDE_FLOAT32 = ('large', 'full')
 
 
-def layout(capacity, dtype, device):
+def layout(capacity: str, dtype: torch.dtype, device: Device) -> str:
     """How FoldedCrepe lays out blocks 2 to 6: 'height', 'width' or 'line'
     (see FoldedCrepe), from what the code can know of the CPU
 
@@ -417,7 +435,7 @@ def layout(capacity, dtype, device):
 SIGMOID_ROWS = 16
 
 
-def rowwise_sigmoid(logits):
+def rowwise_sigmoid(logits: torch.Tensor) -> torch.Tensor:
     """torch.sigmoid of (batch, 360) logits, each row's values independent
     of the batch and of the thread count
 
@@ -437,7 +455,8 @@ def rowwise_sigmoid(logits):
     return out[:batch]
 
 
-def _folded_block(network, index):
+def _folded_block(network: Crepe, index: int) -> tuple[
+        torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, tuple[int, int]]:
     """Weights of block `index` (1-6) of `network` with its batch norm folded
 
     Returns

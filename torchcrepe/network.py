@@ -6,16 +6,23 @@ the device and reduced-precision copies it makes. Every network call sees
 exactly `block_size(device, capacity, backend)` frames (the last block is padded),
 so a frame's numbers never depend on how many frames came with it.
 """
+from __future__ import annotations
+
 import contextlib
 import copy
 import functools
 import threading
+from typing import Callable, ContextManager, Iterator, Tuple, cast
 
 import torch
 
 from . import checks, hardware, weights
 from .model import CAPACITIES, SIGMOID_ROWS, Crepe, FoldedCrepe
+from .types import Device
 from .utils import ParameterError
+
+# What tells whether a model's weights changed (weights_state)
+State = Tuple[Tuple[int, int], ...]
 
 
 # Frames per network call, by device type. Every call has exactly this many
@@ -53,7 +60,7 @@ ONNX_BLOCK_SIZE = 64
 PROBE_FRAMES = 16
 
 
-def block_size(device, capacity=None, backend='torch'):
+def block_size(device: Device, capacity: str | None = None, backend: str = 'torch') -> int:
     """Frames per network call on `device` for `capacity` (None: the
     device's default) with `backend`"""
     if backend == 'onnx':
@@ -64,7 +71,7 @@ def block_size(device, capacity=None, backend='torch'):
     return BLOCK_SIZE.get(kind, BLOCK_SIZE['cuda'])
 
 
-def block_table():
+def block_table() -> str:
     """The frames per network call of every device and backend, as the
     markdown table the README shows (tests/test_network.py holds the two
     equal)"""
@@ -79,7 +86,8 @@ def block_table():
     return '\n'.join(lines)
 
 
-def in_blocks(frames, size, run, fewest=None):
+def in_blocks(frames: torch.Tensor, size: int, run: Callable[[torch.Tensor], torch.Tensor],
+              fewest: int | None = None) -> torch.Tensor:
     """`run` on consecutive blocks of exactly `size` frames
 
     Arguments
@@ -105,7 +113,7 @@ def in_blocks(frames, size, run, fewest=None):
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
 
-def exact_below_block(device, precision, backend):
+def exact_below_block(device: Device, precision: str | None, backend: str) -> bool:
     """Whether calls of FEWEST_FRAMES or more frames, not only whole
     blocks, give every frame its numbers: the folded float32 network on
     the CPU (model.FoldedCrepe); elsewhere kernels may change with the
@@ -159,41 +167,44 @@ class Inference:
     threads may share it.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._model = None
-        self._capacity = None
-        self._copies = {}
+        self._model: torch.nn.Module | None = None
+        self._capacity: str | None = None
+        self._copies: dict[tuple[str, torch.dtype, bool], tuple[State, torch.nn.Module]] = {}
 
     @property
-    def model(self):
+    def model(self) -> torch.nn.Module | None:
         return self._model
 
     @model.setter
-    def model(self, network):
+    def model(self, network: torch.nn.Module | None) -> None:
         with self._lock:
             self._model = network
             self._copies.clear()
 
     @property
-    def capacity(self):
+    def capacity(self) -> str | None:
         return self._capacity
 
     @capacity.setter
-    def capacity(self, capacity):
+    def capacity(self, capacity: str | None) -> None:
         with self._lock:
             self._capacity = capacity
             self._copies.clear()
 
-    def load(self, capacity, device='cpu'):
+    def load(self, capacity: str, device: Device = 'cpu') -> Crepe:
         """Load a bundled capacity on `device` and make it the model"""
+        checks.capacity(capacity, 'capacity')
+        checks.device(device)
         network = weights.crepe(capacity, device)
         with self._lock:
             self._model, self._capacity = network, capacity
             self._copies.clear()
         return network
 
-    def network(self, capacity, device, dtype=torch.float32, gradient=False):
+    def network(self, capacity: str, device: torch.device, dtype: torch.dtype = torch.float32,
+                gradient: bool = False) -> torch.nn.Module:
         """What runs for a capacity on a device in a dtype
 
         Without `gradient`: the bundled network folded for inference
@@ -206,7 +217,7 @@ class Inference:
         with self._lock:
             if self._model is None or self._capacity != capacity:
                 self.load(capacity, device)
-            model = self._model
+            model = cast(torch.nn.Module, self._model)  # load() set it
             folded = isinstance(model, Crepe) and not model.training and not gradient
             home = next(model.parameters()).device
             if not folded and dtype == torch.float32 and home == device:
@@ -222,20 +233,21 @@ class Inference:
             with torch.inference_mode(False), torch.no_grad():
                 if folded:
                     source = model if home == device else copy.deepcopy(model).to(device)
-                    made = FoldedCrepe(source, dtype)
+                    made: torch.nn.Module = FoldedCrepe(cast(Crepe, source), dtype)
                 else:
                     made = copy.deepcopy(model).to(device=device, dtype=dtype)
             if state is not None:
                 self._copies[key] = (state, made)
             return made
 
-    def __call__(self, frames, model='full', device='cpu', embed=False, *,
-                 precision=None, backend='torch'):
+    def __call__(self, frames: torch.Tensor, model: str = 'full', device: Device = 'cpu',
+                 embed: bool = False, *, precision: str | None = None,
+                 backend: str = 'torch') -> torch.Tensor:
         return self.run(frames, model, device, embed, precision=precision,
                         backend=backend)
 
-    def ready(self, frames, model='full', device='cpu', *, precision=None,
-              backend='torch'):
+    def ready(self, frames: torch.Tensor, model: str = 'full', device: Device = 'cpu', *,
+              precision: str | None = None, backend: str = 'torch') -> torch.Tensor:
         """Probabilities (frames, 360) of a few frames, with the numbers
         `infer` gives them, at the cost of these frames only
 
@@ -251,6 +263,8 @@ class Inference:
         calls of MANY_FRAMES frames at least. Elsewhere a whole block, as
         `infer`. Without gradients.
         """
+        fewest: int | None
+        threads: ContextManager[None]
         fewest, threads = None, contextlib.nullcontext()
         if exact_below_block(device, precision, backend):
             fewest = FEWEST_FRAMES
@@ -262,13 +276,15 @@ class Inference:
             return self.run(frames, model, device, precision=precision,
                             backend=backend, fewest=fewest)
 
-    def run(self, frames, model='full', device='cpu', embed=False, *,
-            precision=None, backend='torch', fewest=None):
+    def run(self, frames: torch.Tensor, model: str = 'full', device: Device = 'cpu',
+            embed: bool = False, *, precision: str | None = None, backend: str = 'torch',
+            fewest: int | None = None) -> torch.Tensor:
         """`infer`, with `in_blocks`'s `fewest`"""
         checks.capacity(model)
         device = checks.device(device)
         precision = checks.precision(precision, device)
         checks.backend(backend, device, precision)
+        checks.tensor(frames, 'frames', ('batch', '1024'))
         precision = hardware.precision(precision, device)
         gradient = needs_gradient(frames)
         size = block_size(device, model, backend)
@@ -288,7 +304,7 @@ class Inference:
                                   embed=embed).float(), fewest)
 
 
-def probe_run(capacity, device='cpu'):
+def probe_run(capacity: str, device: Device = 'cpu') -> Callable[[str], int]:
     """What hardware.precision's probe times for `capacity` on `device`
 
     Returns a callable precision (str) -> frames (int) that runs the
@@ -299,7 +315,7 @@ def probe_run(capacity, device='cpu'):
     copy of the precision that lost stays in infer's cache, as any copy
     made for a call does.
     """
-    def run(precision):
+    def run(precision: str) -> int:
         # Resolved here, not on every settings call: it may start CUDA
         where = _resolved(torch.device(device))
         dtype = getattr(torch, precision)
@@ -312,7 +328,7 @@ def probe_run(capacity, device='cpu'):
 
 
 @functools.lru_cache(maxsize=1)
-def probe_frames():
+def probe_frames() -> torch.Tensor:
     """PROBE_FRAMES frames of seeded noise, each zero-mean and of unit
     variance as `preprocess` makes frames: (PROBE_FRAMES, 1024), float32.
     A generator of its own leaves torch's global random state alone"""
@@ -323,7 +339,7 @@ def probe_frames():
 
 
 @contextlib.contextmanager
-def one_thread():
+def one_thread() -> Iterator[None]:
     """torch on one thread inside the block, its thread count restored
     after (a process-wide setting: other threads see it meanwhile)"""
     threads = torch.get_num_threads()
@@ -336,14 +352,14 @@ def one_thread():
             torch.set_num_threads(threads)
 
 
-def needs_gradient(frames):
+def needs_gradient(frames: torch.Tensor) -> bool:
     """Whether a call on `frames` must be differentiable: grad mode is on
     (not under torch.no_grad or torch.inference_mode) and the frames
     require a gradient"""
     return torch.is_grad_enabled() and frames.requires_grad
 
 
-def weights_state(model):
+def weights_state(model: torch.nn.Module) -> State | None:
     """What tells whether a model's weights changed since a copy was made:
     each parameter's and buffer's identity and version counter, or None
     when one is an inference tensor (made under torch.inference_mode),
@@ -355,7 +371,7 @@ def weights_state(model):
     return tuple((id(tensor), tensor._version) for tensor in tensors)
 
 
-def _resolved(device):
+def _resolved(device: torch.device) -> torch.device:
     """'cuda' as 'cuda:N' of the current device, so that cache keys and
     parameter devices compare equal"""
     if device.type == 'cuda' and device.index is None:

@@ -18,7 +18,7 @@ import dataclasses
 import errno
 import os
 
-from .utils import ParameterError
+from .utils import ParameterError, ParameterTypeError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,13 +43,13 @@ def file_list(value, argument, allow_none=False):
     that is not a path.
     """
     if isinstance(value, (str, bytes, os.PathLike)):
-        raise ParameterError(
+        raise ParameterTypeError(
             f'{argument} must be a list of paths, not one path; got '
             f'{value!r} (wrap it in a list: [{value!r}])')
     try:
         paths = list(value)
     except TypeError:
-        raise ParameterError(f'{argument} must be a list of paths; got '
+        raise ParameterTypeError(f'{argument} must be a list of paths; got '
                              f'{type(value).__name__}') from None
     for index, path in enumerate(paths):
         single(path, f'{argument}[{index}]', allow_none)
@@ -61,9 +61,9 @@ def single(value, argument, allow_none=False):
     if value is None and allow_none:
         return None
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
-        raise ParameterError(
-            f'{argument} must be a path (str or os.PathLike)'
-            + (' or None' if allow_none else '') + f'; got {value!r}')
+        kind = ParameterError if isinstance(value, (str, os.PathLike)) else ParameterTypeError
+        raise kind(f'{argument} must be a path (str or os.PathLike)'
+                   + (' or None' if allow_none else '') + f'; got {value!r}')
     return value
 
 
@@ -129,7 +129,7 @@ def check_outputs(inputs, outputs):
             written[key] = target
 
 
-def output_file(path, argument='path'):
+def output_file(path: object, argument: str = 'path') -> str:
     """One output path as a str, checked as `check_writable` does
 
     Raises ParameterError naming `argument` for what is not a non-empty
@@ -138,8 +138,8 @@ def output_file(path, argument='path'):
     if isinstance(path, os.PathLike):
         path = os.fspath(path)
     if not isinstance(path, str) or not path:
-        raise ParameterError(f'{argument} must be a file path (str or '
-                             f'os.PathLike); got {path!r}')
+        raise (ParameterError if isinstance(path, str) else ParameterTypeError)(
+            f'{argument} must be a file path (str or os.PathLike); got {path!r}')
     check_writable([Named(path, argument)])
     return path
 

@@ -3,47 +3,33 @@
 Audio (1, time) at any rate is resampled to 16 kHz, cut into 1024-sample
 frames every hop, each frame normalised, run through the network in fixed
 blocks (network.in_blocks), and decoded as the batches arrive
-(decode.Stream), so that memory does not grow with the input's length and
+(engine.Decoding), so that memory does not grow with the input's length and
 no number depends on `batch_size`. `Settings` carries one call's checked
 options through every step.
 """
-import dataclasses
-import warnings
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, cast
 
 import torch
 import tqdm
 
-from . import checks, convert, decode, framing, hardware, network
-from .constants import MAX_FMAX
+from . import checks, decode, engine, framing, hardware, network
 from .decode import periodicity
-from .utils import MEMORY, ParameterError, caller_level
+from .defaults import BATCH_SIZE as DEFAULT_BATCH_SIZE, DECODER, FMAX, FMIN, MODEL
+from .engine import Settings, mask, warn_if_trapped
+from .types import Decoder, Device
+from .utils import MEMORY, ParameterError
 
 
-# Frames cut from the audio at a time when batch_size is None: 2048 frames
-# are 8 MB, so peak memory is that plus one block's activations (at most
-# about 170 MB for 'full' on CPU), whatever the input's length.
-DEFAULT_BATCH_SIZE = 2048
-
-
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    """Checked options of one call; built once by `settings`"""
-    hop_length: int = None
-    fmin: float = 50.
-    fmax: float = MAX_FMAX
-    model: str = 'full'
-    decoder: object = decode.viterbi
-    batch_size: int = None
-    device: torch.device = torch.device('cpu')
-    pad: bool = True
-    precision: str = 'float32'
-    progress: bool = False
-    backend: str = 'torch'
-
-
-def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
-             decoder=decode.viterbi, batch_size=None, device='cpu', pad=True,
-             precision=None, progress=False, backend='torch', pitch=True):
+def settings(hop_length: int | None = None, fmin: float = FMIN,
+             fmax: float = FMAX, model: str = MODEL,
+             decoder: Decoder | str = decode.DECODERS[DECODER],
+             batch_size: int | None = None, device: Device = 'cpu',
+             pad: bool = True, precision: str | None = None,
+             progress: bool = False, backend: str = 'torch',
+             pitch: bool = True) -> Settings:
     """Check every option before any work starts; returns Settings
 
     `pitch=False` skips the options only pitch tracking uses (embedding).
@@ -62,9 +48,10 @@ def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
     # is faster for it (once per process; nothing runs for float32)
     precision = hardware.precision(precision, device, model,
                                    network.probe_run(model, device))
+    # Embedding (pitch=False) records the decoder as given: it decodes nothing
     return Settings(
-        hop_length, fmin, fmax, model, decoder, batch_size, device, bool(pad),
-        precision, bool(progress), backend)
+        hop_length, fmin, fmax, model, cast(Decoder, decoder), batch_size,
+        device, bool(pad), precision, bool(progress), backend)
 
 
 ###############################################################################
@@ -72,7 +59,8 @@ def settings(hop_length=None, fmin=50., fmax=MAX_FMAX, model='full',
 ###############################################################################
 
 
-def checked(audio, sample_rate, hop_length, pad, name='audio'):
+def checked(audio: Any, sample_rate: int, hop_length: int | None, pad: bool,
+            name: str = 'audio') -> tuple[torch.Tensor, int]:
     """Check an input and bring it to the model's rate
 
     Arguments
@@ -92,7 +80,9 @@ def checked(audio, sample_rate, hop_length, pad, name='audio'):
     return framing.at_model_rate(audio, sample_rate, hop_length)
 
 
-def network_batches(audio, sample_rate, options, name='audio', embed=False):
+def network_batches(audio: Any, sample_rate: int, options: Settings,
+                    name: str = 'audio', embed: bool = False
+                    ) -> Iterator[torch.Tensor]:
     """The network's output for consecutive batches of frames of `audio`
 
     Arguments
@@ -109,9 +99,7 @@ def network_batches(audio, sample_rate, options, name='audio', embed=False):
                          name)
     total = framing.frame_count(audio.size(1), hop, options.pad)
 
-    # Whole blocks per batch, so that only the very last block is padded
-    block = network.block_size(options.device, options.model, options.backend)
-    step = -(-(options.batch_size or DEFAULT_BATCH_SIZE) // block) * block
+    step = engine.batch_step(options)
     # Shown only once the work has taken a second: long files, not short
     bar = tqdm.tqdm(total=total, desc='frames', unit='frame', leave=False,
                     disable=not options.progress, dynamic_ncols=True, delay=1.)
@@ -120,9 +108,7 @@ def network_batches(audio, sample_rate, options, name='audio', embed=False):
             stop = min(start + step, total)
             batch = framing.frames(audio, hop, options.pad, start, stop,
                                    options.device)
-            yield network.infer(batch, options.model, options.device, embed,
-                                precision=options.precision,
-                                backend=options.backend)
+            yield engine.probabilities(batch, options, embed)
             # Free this batch's frames before trimming, not after the next
             del batch
             MEMORY()
@@ -134,23 +120,21 @@ def network_batches(audio, sample_rate, options, name='audio', embed=False):
 ###############################################################################
 
 
-def track(audio, sample_rate, options, name='audio'):
+def track(audio: Any, sample_rate: int, options: Settings, name: str = 'audio'
+          ) -> tuple[torch.Tensor, torch.Tensor]:
     """Pitch (Hz) and periodicity of audio, each (1, frames), on audio's
     device (the CPU for a non-tensor input, which checks then refuse)"""
     output_device = audio.device if isinstance(audio, torch.Tensor) else None
-    stream = decode.Stream(options.decoder, options.device)
-    low, high = convert.bin_range(options.fmin, options.fmax)
+    decoding = engine.Decoding(options)
     with torch.no_grad():
         for probabilities in network_batches(audio, sample_rate, options, name):
-            # (frames, 360) -> (360, frames), as the decoders take them
-            probabilities = probabilities.T.contiguous()
-            stream.update(outside_to_inf(probabilities, low, high))
-        _, pitch, periodicity_ = stream.finish()
-    warn_if_trapped(stream.trapped, pitch.size(1), options.decoder)
+            decoding.update(probabilities)
+    pitch, periodicity_ = decoding.finish()
     return pitch.to(output_device), periodicity_.to(output_device)
 
 
-def embedding(audio, sample_rate, options, name='audio'):
+def embedding(audio: Any, sample_rate: int, options: Settings,
+              name: str = 'audio') -> torch.Tensor:
     """The embedding (1, frames, 32, E) of audio, on audio's device"""
     output_device = audio.device if isinstance(audio, torch.Tensor) else None
     # Without gradients, so that memory holds one block's activations
@@ -162,7 +146,9 @@ def embedding(audio, sample_rate, options, name='audio'):
     return torch.cat(blocks, 1)
 
 
-def decode_probabilities(probabilities, fmin, fmax, decoder):
+def decode_probabilities(probabilities: torch.Tensor, fmin: float, fmax: float,
+                         decoder: Decoder | str
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
     """Decode (batch, 360, frames) probabilities; not modified
 
     Returns
@@ -181,38 +167,14 @@ def decode_probabilities(probabilities, fmin, fmax, decoder):
     return pitch, periodicity(probabilities, bins)
 
 
-def mask(probabilities, fmin, fmax):
-    """A copy of (batch, 360, frames) with -inf outside fmin..fmax"""
-    return outside_to_inf(probabilities.clone(), *convert.bin_range(fmin, fmax))
-
-
-def outside_to_inf(probabilities, low, high):
-    """Set bins outside [low, high) of (..., 360, frames) to -inf, in place;
-    returns the tensor"""
-    probabilities[..., :low, :] = -float('inf')
-    probabilities[..., high:, :] = -float('inf')
-    return probabilities
-
-
-def warn_if_trapped(trapped, frames, decoder, name=None):
-    """Warn (RuntimeWarning, pointing at the user's line) when a Viterbi
-    path stayed at an end of the range on at least 1% of the frames and 10
-    frames (decode.edge_trapped, decode.edge_message); `name` names the
-    input in the message"""
-    message = decode.edge_message(trapped, frames, decoder)
-    if message:
-        if name is not None:
-            message = f'{name}: {message}'
-        warnings.warn(message, RuntimeWarning, stacklevel=caller_level())
-
-
 ###############################################################################
 # Step by step: 0.0.24's preprocess
 ###############################################################################
 
 
-def preprocess(audio, sample_rate, hop_length=None, batch_size=None,
-               device='cpu', pad=True):
+def preprocess(audio: Any, sample_rate: int, hop_length: int | None = None,
+               batch_size: int | None = None, device: Device = 'cpu',
+               pad: bool = True) -> Iterator[torch.Tensor]:
     """Cut audio into normalised frames; see core.preprocess
 
     The arguments are checked on the call, not on the first iteration, so

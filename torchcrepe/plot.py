@@ -7,14 +7,22 @@ files are written under a temporary name and renamed.
 
 Needs matplotlib (the optional `plot` extra); nothing else in torchcrepe does.
 """
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from . import checks, convert, files, framing, paths, pipeline
 from .constants import SAMPLE_RATE
-from .utils import ParameterError
+from .types import Array, BoolArray, FilePath, FloatArray, Values
+
+if TYPE_CHECKING:  # matplotlib is optional: imported where drawing starts
+    from matplotlib.axes import Axes
+from .utils import ParameterError, ParameterTypeError
 
 
 INSTALL_HINT = ("plots need matplotlib, which is not installed: "
@@ -32,7 +40,7 @@ NEEDS_LATEX = ('pgf',)
 TEMPORARY = '.tmp'
 
 
-def available():
+def available() -> bool:
     """Whether matplotlib can be imported"""
     try:
         import matplotlib  # noqa: F401
@@ -41,7 +49,7 @@ def available():
     return True
 
 
-def image_formats():
+def image_formats() -> tuple[str, ...]:
     """The picture formats a path may end in, as extensions without the
     dot: those matplotlib's canvas writes (png, jpg, jpeg, pdf, svg, ...),
     pgf left out (NEEDS_LATEX). Raises ValueError without matplotlib."""
@@ -52,7 +60,7 @@ def image_formats():
                         - set(NEEDS_LATEX)))
 
 
-def image_format(path, format=None, argument='path'):
+def image_format(path: FilePath, format: str | None = None, argument: str = 'path') -> str:
     """The format (e.g. 'png', 'jpg') to write a picture at `path` in
 
     `format` when given (case and a leading dot ignored), else `path`'s
@@ -64,7 +72,7 @@ def image_format(path, format=None, argument='path'):
     listed = ', '.join('.' + name for name in formats)
     if format is not None:
         if not isinstance(format, str) or format.lower().lstrip('.') not in formats:
-            raise ParameterError(
+            raise (ParameterError if isinstance(format, str) else ParameterTypeError)(
                 f'format must be a picture format matplotlib writes, one of '
                 f'{listed}; got {format!r}')
         return format.lower().lstrip('.')
@@ -76,8 +84,10 @@ def image_format(path, format=None, argument='path'):
     return suffix
 
 
-def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
-         title=None, format=None):
+def save(path: FilePath, audio: torch.Tensor, sample_rate: int, times: npt.ArrayLike,
+         pitch: Values, periodicity: Values, voiced: npt.ArrayLike,
+         options: pipeline.Settings, title: str | None = None,
+         format: str | None = None) -> None:
     """Draw the pitch track over the input's spectrogram into a picture
 
     Arguments
@@ -153,7 +163,7 @@ def save(path, audio, sample_rate, times, pitch, periodicity, voiced, options,
     figure.savefig(path, format=format)
 
 
-def _note_axis(top, low, high):
+def _note_axis(top: Axes, low: float, high: float) -> None:
     """Note names on the right of the `top` axes, at every C and A within
     low..high Hz"""
     from matplotlib.ticker import FixedLocator, NullLocator
@@ -167,7 +177,7 @@ def _note_axis(top, low, high):
     notes.set_ylabel('Note')
 
 
-def _frame_values(value, argument, frames=None):
+def _frame_values(value: Values, argument: str, frames: int | None = None) -> FloatArray:
     """(frames,) float64 numpy values of a tensor or array (any count when
     frames is None), else ParameterError naming `argument`: text, complex
     numbers and ragged lists too"""
@@ -191,8 +201,10 @@ def _frame_values(value, argument, frames=None):
     return array
 
 
-def _checked_track(audio, sample_rate, times, pitch, periodicity, voiced,
-                   options, title):
+def _checked_track(audio: torch.Tensor, sample_rate: int, times: npt.ArrayLike,
+                   pitch: Values, periodicity: Values, voiced: npt.ArrayLike,
+                   options: pipeline.Settings, title: str | None
+                   ) -> tuple[torch.Tensor, int, FloatArray, FloatArray, FloatArray, BoolArray]:
     """save()'s arguments checked, as (mono audio, sample_rate, times,
     pitch, periodicity, voiced), numpy (frames,) from times on"""
     if not isinstance(audio, torch.Tensor):
@@ -226,11 +238,11 @@ def _checked_track(audio, sample_rate, times, pitch, periodicity, voiced,
     return audio, sample_rate, times, pitch, periodicity, voiced
 
 
-def _decoder_name(options):
+def _decoder_name(options: pipeline.Settings) -> str:
     return getattr(options.decoder, '__name__', 'custom decoder')
 
 
-def _frequency_limits(frequency, fmin, fmax):
+def _frequency_limits(frequency: Array, fmin: float, fmax: float) -> tuple[float, float]:
     """Half an octave around the voiced pitch, else fmin..fmax"""
     voiced = frequency[np.isfinite(frequency)]
     if len(voiced) == 0:
@@ -243,7 +255,8 @@ def _frequency_limits(frequency, fmin, fmax):
     return low, high
 
 
-def _spectrogram(audio, sample_rate, top_frequency):
+def _spectrogram(audio: torch.Tensor, sample_rate: int, top_frequency: float
+                 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(column times s, bin frequencies Hz, level dB) of the mono input"""
     audio = framing.mono(audio.float().cpu())
     if sample_rate != SAMPLE_RATE:
@@ -264,14 +277,14 @@ def _spectrogram(audio, sample_rate, top_frequency):
     return times, frequencies[rows], level
 
 
-def _round_frequencies(low, high):
+def _round_frequencies(low: float, high: float) -> list[float]:
     """Tick values 1, 1.5, 2, 3, 4, 5, 7 x 10^k within low..high"""
     ticks = [mantissa * 10 ** exponent for exponent in range(0, 5)
              for mantissa in (1, 1.5, 2, 3, 4, 5, 7)]
     return [tick for tick in ticks if low <= tick <= high]
 
 
-def _note_ticks(low, high):
+def _note_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     """Frequencies and names of the C and A notes within low..high"""
     ticks, labels = [], []
     lowest = int(np.floor(convert.frequency_to_midi(low)))
@@ -284,6 +297,8 @@ def _note_ticks(low, high):
     return ticks, labels
 
 
-def note_name(frequency):
-    """The nearest equal-tempered note, e.g. 440 -> 'A4'"""
-    return convert.midi_to_note_name(convert.frequency_to_midi(frequency))
+# The nearest equal-tempered note of a frequency in Hz, e.g. 440 -> 'A4'
+hz_to_note_name = convert.hz_to_note_name
+
+# Its earlier name (the argument is Hz, not MIDI as singing.note_name's)
+note_name = hz_to_note_name

@@ -11,9 +11,9 @@ import threading
 
 import torch
 
-from . import export
+from . import export, paths
 from .model import check_capacity
-from .utils import choice, require
+from .utils import ParameterError, choice, require
 
 
 class Sessions(dict):
@@ -54,7 +54,7 @@ def _build(onnxruntime, capacity, output, path):
     if path is None:
         model = export.onnx_model(capacity, output).SerializeToString()
     else:
-        model = os.fspath(path)
+        model = os.fspath(paths.single(path, 'path'))
         if not os.path.isfile(model):
             raise FileNotFoundError(f'ONNX file {model!r} does not exist')
     options = onnxruntime.SessionOptions()
@@ -92,10 +92,11 @@ def _check(runner, capacity, output, path):
     inputs = [node.name for node in runner.get_inputs()]
     outputs = [node.name for node in runner.get_outputs()]
     if inputs != [export.INPUT] or outputs != [output]:
-        raise ValueError(
-            f'ONNX file {path!r} has inputs {inputs} and outputs {outputs}; '
-            f'expected [{export.INPUT!r}] and [{output!r}]')
+        raise ParameterError(
+            f'path: the ONNX file {path!r} has inputs {inputs} and outputs '
+            f'{outputs}; expected [{export.INPUT!r}] and [{output!r}]')
     recorded = runner.get_modelmeta().custom_metadata_map.get('capacity')
     if recorded is not None and recorded != capacity:
-        raise ValueError(
-            f'ONNX file {path!r} holds the {recorded!r} capacity, not {capacity!r}')
+        raise ParameterError(
+            f'path: the ONNX file {path!r} holds the {recorded!r} capacity, '
+            f'not {capacity!r}')

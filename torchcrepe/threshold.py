@@ -4,10 +4,13 @@ Pitch thresholds (`At`, `Hysteresis`) take (pitch, periodicity) and return
 pitch with unvoiced frames set to NaN; `Silence` takes periodicity and
 audio and zeroes the periodicity of quiet frames. None modifies its inputs.
 """
+from __future__ import annotations
+
 import torch
 
-from . import loudness
+from . import checks, loudness
 from .constants import SAMPLE_RATE, UNVOICED
+from .utils import ParameterError, ParameterTypeError
 
 
 ###############################################################################
@@ -16,13 +19,17 @@ from .constants import SAMPLE_RATE, UNVOICED
 
 
 class At:
-    """Unvoiced where periodicity < value"""
+    """Unvoiced where periodicity < value (0..1, or a tensor of thresholds
+    that broadcasts against periodicity)"""
 
-    def __init__(self, value):
+    def __init__(self, value: float | torch.Tensor) -> None:
+        if not isinstance(value, torch.Tensor):
+            value = checks.number(value, 'value', 0, 1)
         self.value = value
 
-    def __call__(self, pitch, periodicity):
+    def __call__(self, pitch: torch.Tensor, periodicity: torch.Tensor) -> torch.Tensor:
         """pitch, periodicity (same shape) -> pitch with NaN where unvoiced"""
+        same_shape(pitch, periodicity)
         pitch = pitch.clone()
         pitch[periodicity < self.value] = UNVOICED
         return pitch
@@ -46,22 +53,24 @@ class Hysteresis:
     """
 
     def __init__(self,
-                 lower_bound=.19,
-                 upper_bound=.31,
-                 width=.2,
-                 stds=1.7,
-                 return_threshold=False):
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
-        self.width = width
-        self.stds = stds
+                 lower_bound: float = .19,
+                 upper_bound: float = .31,
+                 width: float = .2,
+                 stds: float = 1.7,
+                 return_threshold: bool = False) -> None:
+        self.lower_bound = checks.number(lower_bound, 'lower_bound', 0, 1)
+        self.upper_bound = checks.number(upper_bound, 'upper_bound', 0, 1)
+        self.width = checks.number(width, 'width', 0)
+        self.stds = checks.number(stds, 'stds', 0)
         self.return_threshold = return_threshold
 
-    def __call__(self, pitch, periodicity):
+    def __call__(self, pitch: torch.Tensor, periodicity: torch.Tensor
+                 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """pitch, periodicity (1, time) or (time,) -> pitch (1, time)
 
         With return_threshold, also the thresholds (time,).
         """
+        same_shape(pitch, periodicity, numel=True)
         pitch = pitch.detach().reshape(-1)
         periodicity = periodicity.detach().reshape(-1).to(pitch.device)
 
@@ -107,20 +116,46 @@ class Hysteresis:
 class Silence:
     """Zero periodicity in frames quieter than `value` dB (A-weighted)"""
 
-    def __init__(self, value=-60):
-        self.value = value
+    def __init__(self, value: float = -60) -> None:
+        self.value = checks.number(value, 'value', unit=' dB')
 
     def __call__(self,
-                 periodicity,
-                 audio,
-                 sample_rate=SAMPLE_RATE,
-                 hop_length=None,
-                 pad=True):
+                 periodicity: torch.Tensor,
+                 audio: torch.Tensor,
+                 sample_rate: int = SAMPLE_RATE,
+                 hop_length: int | None = None,
+                 pad: bool = True) -> torch.Tensor:
         """periodicity (1, frames), audio (1, time) -> periodicity (1, frames)
 
         Frames and hop as in `predict` with the same arguments.
         """
-        periodicity = periodicity.clone()
+        if not isinstance(periodicity, torch.Tensor):
+            raise ParameterTypeError(
+                f'periodicity must be a torch.Tensor; got {type(periodicity).__name__}')
         level = loudness.a_weighted(audio, sample_rate, hop_length, pad)
+        if level.numel() != periodicity.numel():
+            raise ParameterError(
+                f'periodicity has {periodicity.numel()} frames; the audio has '
+                f'{level.numel()} at this sample_rate, hop_length and pad')
+        periodicity = periodicity.clone()
         periodicity[level.to(periodicity.device) < self.value] = 0.
         return periodicity
+
+
+###############################################################################
+# Utilities
+###############################################################################
+
+
+def same_shape(pitch: torch.Tensor, periodicity: torch.Tensor,
+               numel: bool = False) -> None:
+    """Refuse anything but two tensors of one shape (of as many elements,
+    with `numel`), naming the argument at fault"""
+    for value, argument in ((pitch, 'pitch'), (periodicity, 'periodicity')):
+        if not isinstance(value, torch.Tensor):
+            raise ParameterTypeError(
+                f'{argument} must be a torch.Tensor; got {type(value).__name__}')
+    if (periodicity.numel() != pitch.numel()) if numel else \
+            (periodicity.shape != pitch.shape):
+        raise ParameterError(f'periodicity must have the shape of pitch, '
+                             f'{tuple(pitch.shape)}; got {tuple(periodicity.shape)}')

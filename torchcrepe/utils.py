@@ -1,5 +1,5 @@
 """Small helpers every layer may use: errors, optional imports, warnings'
-stack level, the command-line front door, and releasing freed memory.
+stack level, and releasing freed memory.
 
 This module imports nothing from torchcrepe, so that anything can import it.
 """
@@ -7,6 +7,10 @@ import ctypes
 import importlib
 import os
 import sys
+import types
+from typing import Any, Callable, Collection, Optional, TypeVar
+
+T = TypeVar('T')
 
 
 class ParameterError(ValueError):
@@ -26,15 +30,31 @@ class ParameterTypeError(ParameterError, TypeError):
     """
 
 
-def choice(value, allowed, argument):
-    """`value` if it is one of `allowed`, else ParameterError naming them"""
+def choice(value: T, allowed: Collection[object], argument: str) -> T:
+    """`value` if it is one of `allowed`, else ParameterError naming them
+    (ParameterTypeError when it is of none of their types, e.g. a number
+    where names are allowed)"""
     if value not in allowed:
         names = ', '.join(repr(name) for name in allowed)
-        raise ParameterError(f'{argument} must be one of {names}; got {value!r}')
+        kind = ParameterError if any(isinstance(value, type(name)) for name in allowed) \
+            else ParameterTypeError
+        raise kind(f'{argument} must be one of {names}; got {value!r}')
     return value
 
 
-def require(module, purpose, extra):
+def real(value: Any, argument: str, what: str = 'a number') -> float:
+    """`value` as a float if it is a real number (a Python or numpy number,
+    or a one-element array or tensor; not a bool, not text), else
+    ParameterTypeError saying that `argument` must be `what`"""
+    if not isinstance(value, (bool, str, bytes)):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    raise ParameterTypeError(f'{argument} must be {what}; got {value!r}')
+
+
+def require(module: str, purpose: str, extra: str) -> types.ModuleType:
     """Import an optional dependency, or say which extra installs it
 
     Arguments
@@ -50,28 +70,16 @@ def require(module, purpose, extra):
             f"pip install 'torchcrepe[{extra}]'") from None
 
 
-def caller_level():
+def caller_level() -> int:
     """The stacklevel of the first frame outside this package, so that a
     warning points at the user's line rather than at ours"""
     package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: Optional[types.FrameType] = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(
             frame.f_code.co_filename).startswith(package + os.sep):
         frame, level = frame.f_back, level + 1
     return level
-
-
-def command_line(parser, plan, argv=None):
-    """Parse argv and check it with plan(args) before any work starts
-
-    Returns (args, plan's result); a ValueError or TypeError from either is
-    a usage error: one line on stderr and exit status 2, no traceback.
-    """
-    args = parser.parse_args(argv)
-    try:
-        return args, plan(args)
-    except (ValueError, TypeError) as error:
-        parser.error(str(error))
 
 
 class MemoryRelease:
@@ -88,14 +96,15 @@ class MemoryRelease:
     environment variable TORCHCREPE_MALLOC_TRIM=0 before import.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.enabled = os.environ.get('TORCHCREPE_MALLOC_TRIM', '1') != '0'
+        self.trim: Optional[Callable[[int], int]]
         try:
             self.trim = ctypes.CDLL(None).malloc_trim
         except (AttributeError, OSError, TypeError):  # TypeError: Windows
             self.trim = None
 
-    def __call__(self):
+    def __call__(self) -> None:
         """Trim now, if enabled and available"""
         if self.enabled and self.trim is not None:
             self.trim(0)

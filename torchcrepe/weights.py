@@ -1,22 +1,25 @@
 """The bundled weights: one state dict per capacity in torchcrepe/assets."""
+from __future__ import annotations
+
 import os
 
 import torch
 
 from .model import Crepe, check_capacity
+from .types import Device
 
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'assets')
 
 
-def state_dict(capacity='full'):
+def state_dict(capacity: str = 'full') -> dict[str, torch.Tensor]:
     """A bundled capacity's weights, as saved in torchcrepe/assets"""
     check_capacity(capacity, 'capacity')
     return torch.load(os.path.join(ASSETS, f'{capacity}.pth'),
                       map_location='cpu', weights_only=True)
 
 
-def crepe(capacity='full', device='cpu'):
+def crepe(capacity: str = 'full', device: Device = 'cpu') -> Crepe:
     """A new network with a bundled capacity's weights, in eval mode
 
     Arguments

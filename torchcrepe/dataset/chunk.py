@@ -4,12 +4,12 @@ frame, run the network, decode, write.
 The one code path of folder mode: the local engine's worker processes
 (pool.py), `jobs=0` (the driver's own process) and the Ray actors
 (torchcrepe.distributed) all call `process`. The frames of a chunk's files
-share the network's blocks (tracking.Tracker), so small files do not each
+share the network's blocks (tracking.Batcher), so small files do not each
 pad a block of their own.
 """
 from . import outputs, reading
 from .profile import Profile
-from .tracking import Tracker
+from .tracking import Batcher
 
 
 # Files per chunk: enough that the network's blocks mix several short
@@ -31,7 +31,7 @@ def process(items, job, profile=None):
     """
     profile = Profile() if profile is None else profile
     options = job.settings()
-    tracker = Tracker(options, profile)
+    tracker = Batcher(options, profile)
     records = {}
     for item in items:
         with profile.timed('reading'):

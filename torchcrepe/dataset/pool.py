@@ -309,8 +309,7 @@ def _load(job):
     from . import base
     options = job.settings()
     with torch.no_grad():
-        base.infer(torch.zeros(2, 1024), options.model, options.device,
-                   precision=options.precision, backend=options.backend)
+        base.probabilities(torch.zeros(2, 1024), options)
 
 
 def _follow(parent):

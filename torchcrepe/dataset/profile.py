@@ -6,7 +6,7 @@ Stages:
 - reading: loading, checking and resampling files to 16 kHz
 - framing: cutting 16 kHz audio into the network's frames
 - network: the network's calls (network.infer)
-- decoding: probabilities to pitch and periodicity (decode.Stream)
+- decoding: probabilities to pitch and periodicity (engine.Decoding)
 - writing: the output files
 - idle: a worker waiting for its next chunk of files
 

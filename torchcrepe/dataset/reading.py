@@ -44,9 +44,9 @@ def prepare(item, hop_length, pad):
     """Read, check and resample one file; returns Prepared or Failed"""
     try:
         if item.relative.split('/')[0] == '..':
-            raise ValueError(
-                f'{item.path!r} lies outside the list\'s directory (a ".." in '
-                'the line); give an absolute path or one below the list')
+            raise base.ParameterError(
+                f'audio_list: {item.path!r} lies outside the list\'s directory '
+                '(a ".." in the line); give an absolute path or one below the list')
         audio, sample_rate = base.load_audio(item.path)
         return prepare_audio(item, audio, sample_rate, hop_length, pad)
     except FILE_ERRORS as error:

@@ -1,11 +1,10 @@
 """Cross-file batching: frames of many files share the network's blocks.
 
-The network always runs fixed blocks of `block_size(device, capacity,
-backend)` frames, and a frame's output does not depend on the other frames
-of its block. So the
+The network always runs fixed blocks of frames (engine.block_rows), and a
+frame's output does not depend on the other frames of its block. So the
 frames of short files are packed together into full blocks; each file's
 frames are cut in the same batches as predict cuts them, its probabilities
-are gathered back per batch and fed to its own decode.Stream in the same
+are gathered back per batch and fed to its own engine.Decoding in the same
 chunks. Every file's pitch and periodicity are therefore bit for bit what
 predict gives for that file alone.
 
@@ -42,17 +41,17 @@ class Tracked:
 
 
 class _File:
-    """A file in flight: its stream and its batches still being computed"""
+    """A file in flight: its decoding and its batches still being computed"""
 
     def __init__(self, prepared, options):
         self.prepared = prepared
-        self.stream = base.Stream(options.decoder, options.device)
+        self.decoding = base.Decoding(options)
         self.batches = collections.deque()  # [rows needed, outputs so far]
         self.cut_all = False
 
 
-class Tracker:
-    """Pitch of a stream of Prepared files, batched across files
+class Batcher:
+    """Pitch of a stream of Prepared files, their frames batched across files
 
     Arguments
         options (Settings): from base.settings (decoder one of DECODERS)
@@ -67,11 +66,8 @@ class Tracker:
     def __init__(self, options, profile=None):
         self.options = options
         self.profile = Profile() if profile is None else profile
-        self.block = base.block_size(options.device, options.model,
-                                     options.backend)
-        self.step = -(-(options.batch_size or base.DEFAULT_BATCH_SIZE)
-                      // self.block) * self.block
-        self.low, self.high = base.bin_range(options.fmin, options.fmax)
+        self.block = base.block_rows(options)
+        self.step = base.batch_step(options)
         # (file, its batch record, frames (n, 1024)) waiting for the network
         self.waiting = collections.deque()
         self.waiting_rows = 0
@@ -116,13 +112,11 @@ class Tracker:
                 self.waiting[0] = (state, batch, frames[count:])
             taken += count
         self.waiting_rows -= rows
-        options = self.options
         self.profile.frames += rows
         with self.profile.timed('network'), torch.no_grad():
-            outputs = base.infer(
+            outputs = base.probabilities(
                 torch.cat(pieces) if len(pieces) > 1 else pieces[0],
-                options.model, options.device, precision=options.precision,
-                backend=options.backend)
+                self.options)
         offset = 0
         with self.profile.timed('decoding'):
             for state, batch, count in owners:
@@ -133,15 +127,12 @@ class Tracker:
             return self._finished()
 
     def _decode_ready(self, state):
-        """Feed the stream every leading batch whose frames are all back"""
+        """Decode every leading batch whose frames are all back"""
         while state.batches and state.batches[0][0] == 0:
             outputs = state.batches.popleft()[1]
-            probabilities = torch.cat(outputs) if len(outputs) > 1 else outputs[0]
-            # (frames, 360) -> (360, frames), -inf outside fmin..fmax
-            probabilities = base.outside_to_inf(
-                probabilities.T.contiguous(), self.low, self.high)
             with torch.no_grad():
-                state.stream.update(probabilities)
+                state.decoding.update(
+                    torch.cat(outputs) if len(outputs) > 1 else outputs[0])
 
     def _finished(self):
         done = []
@@ -152,11 +143,9 @@ class Tracker:
     def _result(self, state):
         prepared = state.prepared
         devices = [self.options.device] if self.options.device.type == 'cuda' else []
-        with torch.random.fork_rng(devices=devices), torch.no_grad():
+        with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed_from(prepared.item.relative))
-            _, pitch, periodicity = state.stream.finish()
-        base.warn_if_trapped(state.stream.trapped, pitch.size(1),
-                             self.options.decoder, prepared.item.relative)
+            pitch, periodicity = state.decoding.finish(prepared.item.relative)
         times = base.frame_times(pitch.size(1), prepared.hop, self.options.pad)
         return Tracked(prepared.item, prepared.sample_rate, prepared.hop,
                        prepared.seconds, pitch.cpu(), periodicity.cpu(), times)

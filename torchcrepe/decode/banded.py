@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from ..constants import PITCH_BINS
-from ..utils import ParameterError
+from ..utils import ParameterError, ParameterTypeError
 
 
 # Largest jump (in bins) with non-zero transition weight
@@ -48,6 +48,17 @@ NORMALISATIONS = ('interior', 'row')
 
 # Sum of the weights of a row whose band lies wholly inside the range
 INTERIOR_SUM = float(BAND + 1 + 2 * sum(range(1, BAND + 1)))  # 144
+
+
+def check_logits(logits, argument='logits'):
+    """Raise ParameterError unless `logits` is a (batch, 360, time) tensor
+    (ParameterTypeError if it is no tensor)"""
+    if not isinstance(logits, torch.Tensor):
+        raise ParameterTypeError(f'{argument} must be a torch.Tensor of shape (batch, '
+                                 f'{PITCH_BINS}, time); got {type(logits).__name__}')
+    if logits.dim() != 3 or logits.size(1) != PITCH_BINS:
+        raise ParameterError(f'{argument} must have shape (batch, {PITCH_BINS}, time); '
+                             f'got {tuple(logits.shape)}')
 
 
 def check_normalisation(normalisation):

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from ..constants import PITCH_BINS
-from .banded import (BAND, BAND_TABLES, LOG_EPSILON, LOG_START, check_normalisation,
-                     log_probabilities)
+from .banded import (BAND, BAND_TABLES, LOG_EPSILON, LOG_START, check_logits,
+                     check_normalisation, log_probabilities)
 
 
 @functools.lru_cache(maxsize=None)
@@ -53,6 +53,7 @@ def viterbi_bins(logits, normalisation='interior'):
     Returns
         (torch.tensor [shape=(batch, time)], int64), on the logits' device
     """
+    check_logits(logits)
     check_normalisation(normalisation)
     if logits.size(2) == 0:
         return torch.zeros(logits.size(0), 0, dtype=torch.long, device=logits.device)

@@ -21,13 +21,15 @@ stability), intonation (KPIs, reference melody, tuning estimate), report
 (analyse, JSON, summary), targets (notes to be sung: exercises, note
 files), alignment (where each target was sung), scoring (a take scored
 against its targets), labels (labels that never overlap), picture (the
-figure, matplotlib only there), cli (the command line's singing options).
+figure, matplotlib only there). The command line's singing options are in
+torchcrepe.cli.singing.
 """
-from .notes import Note, note_name
+from .notes import Note, midi_to_note_name, note_name
 from .report import Report, analyse
 from .scoring import Score, score
 from .targets import Target, exercise, read_targets
 from .vibrato import Vibrato
 
 __all__ = ['Note', 'Report', 'Score', 'Target', 'Vibrato', 'analyse',
-           'exercise', 'note_name', 'read_targets', 'score']
+           'exercise', 'midi_to_note_name', 'note_name', 'read_targets',
+           'score']

@@ -28,7 +28,7 @@ Figures that have nothing to be computed on are None.
 import numpy as np
 
 from . import targets
-from .notes import note_name
+from .notes import midi_to_note_name
 
 SUSTAINED = .2
 
@@ -98,8 +98,8 @@ def kpis(notes, voiced, reference=None):
         'vibrato_extent_cents': _median([v.extent_cents for v in with_vibrato]),
         'vibrato_delay': _median([note.vibrato_delay for note in judged
                                   if note.vibrato is not None]),
-        'lowest': note_name(min(pitched)) if pitched else None,
-        'highest': note_name(max(pitched)) if pitched else None,
+        'lowest': midi_to_note_name(min(pitched)) if pitched else None,
+        'highest': midi_to_note_name(max(pitched)) if pitched else None,
         'lowest_midi': float(min(pitched)) if pitched else None,
         'highest_midi': float(max(pitched)) if pitched else None}
     if reference is not None:
@@ -114,7 +114,7 @@ def kpis(notes, voiced, reference=None):
     return figures
 
 
-def estimate_tuning(notes, tuning=440.):
+def estimate_tuning(notes: list, tuning: float = 440.) -> float:
     """A4 in Hz that best centres the sustained notes on semitones
 
     The circular mean of each note's cents (weighted by duration), so that

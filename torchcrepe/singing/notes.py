@@ -48,13 +48,17 @@ the vocadito annotations, Bittner et al. 2021):
 Times are seconds on the track's clock (Track.start + hop * frame); a
 note covers frames [first, last) of the track.
 """
+from __future__ import annotations
+
 import dataclasses
 from typing import NamedTuple, Optional
 
 import numpy as np
 
 from .. import convert
+from ..types import BoolArray, FloatArray
 from . import articulation, levels, track as tracks, vibrato
+from .vibrato import Vibrato
 
 # levels.py's, by their names here too (the code reads levels')
 SPLIT = levels.SPLIT
@@ -78,7 +82,10 @@ OUTLIER = .5
 LEAD_SHARE = .2
 
 # Name of the nearest semitone of a MIDI number: 69.2 -> 'A4'
-note_name = convert.midi_to_note_name
+midi_to_note_name = convert.midi_to_note_name
+
+# Its earlier name (the argument is MIDI, not Hz as plot.note_name's)
+note_name = midi_to_note_name
 
 
 class Attack(NamedTuple):
@@ -113,43 +120,45 @@ class Note:
     glide: bool
     first: int
     last: int
-    held: np.ndarray
-    vibrato: Optional[object] = None
+    held: BoolArray
+    vibrato: Optional[Vibrato] = None
     drift: Optional[float] = None
     jitter: Optional[float] = None
     target: Optional[float] = None
     attack: Optional[Attack] = None
 
     @property
-    def name(self):
-        return note_name(self.midi)
+    def name(self) -> str:
+        return midi_to_note_name(self.midi)
 
     @property
-    def cents(self):
+    def cents(self) -> float:
         """Cents from the nearest semitone, -50..50"""
         return float(100 * (self.midi - round(self.midi)))
 
     @property
-    def duration(self):
+    def duration(self) -> float:
         return self.offset - self.onset
 
     @property
-    def held_seconds(self):
+    def held_seconds(self) -> float:
         """Seconds of its held frames (its attack and release left out)"""
         frames = self.last - self.first
         return float(self.held.sum() * self.duration / frames) if frames else 0.
 
     @property
-    def vibrato_delay(self):
+    def vibrato_delay(self) -> float | None:
         """Seconds from the onset to the start of its vibrato, or None"""
-        return None if self.vibrato is None else self.vibrato.start - self.onset
+        # vibrato.analyse gives every Vibrato its start
+        return None if self.vibrato is None else \
+            self.vibrato.start - self.onset  # type: ignore[operator]
 
 
-def segment(track, window_seconds=0.):
+def segment(track: tracks.Track, window_seconds: float = 0.) -> list[Note]:
     """The notes of a tracks.Track, in time order (a list of Note);
     window_seconds: the pitch tracker's window (vibrato.TRACKER_WINDOW for
     CREPE), by which its voicing leads a voice that starts (rule 4)"""
-    notes = []
+    notes: list[Note] = []
     hop = track.hop
     lead = LEAD_SHARE * window_seconds
     # Frames whose window straddles the voice starting or stopping
@@ -175,7 +184,7 @@ def segment(track, window_seconds=0.):
     return notes
 
 
-def _starts_after_silence(note, lead, straddle):
+def _starts_after_silence(note: Note, lead: float, straddle: int) -> None:
     """The first note of a syllable after silence or an unvoiced gap: its
     onset lead seconds later (rule 4), its attack from there, and not held
     over the frames whose window straddles the voice starting"""
@@ -188,7 +197,7 @@ def _starts_after_silence(note, lead, straddle):
         note.held[:straddle] = False
 
 
-def level(note, track):
+def level(note: Note, track: tracks.Track) -> float:
     """A note's pitch by rule 7 (MIDI)"""
     if note.glide:
         return note.midi
@@ -203,12 +212,13 @@ def level(note, track):
     return float(intercept + slope * np.clip(middle, frames[0], frames[-1]))
 
 
-def _time(track, frame):
+def _time(track: tracks.Track, frame: float) -> float:
     """Time (s) of the edge before a frame: half a hop before its centre"""
     return track.start + track.hop * (frame - .5)
 
 
-def _syllable_notes(track, fast, centred, offset):
+def _syllable_notes(track: tracks.Track, fast: FloatArray, centred: FloatArray,
+                    offset: int) -> list[Note]:
     """Notes of one syllable (rules 3-6); `offset` is its first frame in
     the track, fast and centred its pitch (MIDI) before and after the
     vibrato was taken out"""
@@ -252,7 +262,8 @@ def _syllable_notes(track, fast, centred, offset):
     return notes + ([tail] if tail else [])
 
 
-def _glide(track, fast, first, last, offset):
+def _glide(track: tracks.Track, fast: FloatArray, first: int, last: int,
+           offset: int) -> Note:
     """A glide note over local frames [first, last) of a syllable"""
     return Note(_time(track, offset + first), _time(track, offset + last),
                 float(np.median(fast[first:last])), True, offset + first,

@@ -12,14 +12,24 @@ The picture widens with the recording, up to MAX_WIDTH inches.
 
 Needs matplotlib (the optional `plot` extra), imported only in draw() and
 for the list of formats save() writes (plot.image_formats).
+Matplotlib's objects are typed Any in the helpers for that reason.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .. import files, paths, plot
-from ..utils import ParameterError
+from ..types import FilePath
+from ..utils import ParameterTypeError
 from . import labels as labels_
-from .notes import note_name
+from .notes import midi_to_note_name
 from .report import Report
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 # Box colours by |cents| from the nearest semitone (or from the target)
 COLOURS = ((25, '#3aa655', 'within 25 cents'), (50, '#f0a030', '25-50 cents'),
@@ -34,7 +44,7 @@ WIDTH, SECONDS_PER_INCH, MAX_WIDTH = 12., 5., 24.
 GAP, ROWS = 3., 3
 
 
-def colour(cents):
+def colour(cents: float) -> str:
     """Box colour of a note `cents` from its semitone or target"""
     for limit, value, _ in COLOURS:
         if abs(cents) <= limit:
@@ -42,11 +52,11 @@ def colour(cents):
     return COLOURS[-1][1]
 
 
-def kpi_rows(report):
+def kpi_rows(report: Report) -> list[tuple[str, str]]:
     """(label, text) rows of the KPI table"""
     kpis = report.kpis
 
-    def number(key, form):
+    def number(key: str, form: str) -> str:
         return 'n/a' if kpis.get(key) is None else form.format(kpis[key])
     rows = [('notes', f'{kpis["notes"]} ({kpis["sustained_notes"]} sustained)'),
             ('voiced', number('voiced_share', '{:.0%}')),
@@ -67,12 +77,12 @@ def kpi_rows(report):
     return rows
 
 
-def width(seconds):
+def width(seconds: float) -> float:
     """Inches of the picture of a recording `seconds` long"""
     return float(np.clip(WIDTH + (seconds - 30) / SECONDS_PER_INCH, WIDTH, MAX_WIDTH))
 
 
-def _draw_notes(axes, report, Rectangle):
+def _draw_notes(axes: Any, report: Report, Rectangle: Any) -> list[Any]:
     """Note boxes, attack bars, vibrato bars and reference lines; returns
     the note boxes (patches)"""
     boxes = []
@@ -96,12 +106,13 @@ def _draw_notes(axes, report, Rectangle):
     return boxes
 
 
-def _axes_box(artist, renderer):
+def _axes_box(artist: Any, renderer: Any) -> labels_.Box:
     extent = artist.get_window_extent(renderer)
     return labels_.Box(extent.x0, extent.y0, extent.x1, extent.y1)
 
 
-def _vibrato_labels(axes, report, renderer, boxes):
+def _vibrato_labels(axes: Any, report: Any, renderer: Any,
+                    boxes: list[Any]) -> list[Text]:
     """Write each vibrato's rate and extent where it overlaps no other
     label, no note box (`boxes`, patches) and not the legend; returns the
     label Text artists kept"""
@@ -141,17 +152,17 @@ def _vibrato_labels(axes, report, renderer, boxes):
     return kept
 
 
-def check(report, title):
+def check(report: object, title: object) -> None:
     """ParameterError naming `report` unless it is a Report, or `title`
     unless it is a str or None"""
     if not isinstance(report, Report):
-        raise ParameterError(f'report must be a singing Report (from '
-                             f'singing.analyse); got {type(report).__name__}')
+        raise ParameterTypeError(f'report must be a singing Report (from '
+                                 f'singing.analyse); got {type(report).__name__}')
     if title is not None and not isinstance(title, str):
-        raise ParameterError(f'title must be a str or None; got {title!r}')
+        raise ParameterTypeError(f'title must be a str or None; got {title!r}')
 
 
-def draw(report, title=None):
+def draw(report: Report, title: str | None = None) -> tuple[Figure, list[Text]]:
     """(figure, labels): the picture of a singing Report as a matplotlib
     Figure (Agg canvas) and the vibrato label Text artists it kept
 
@@ -180,7 +191,7 @@ def draw(report, title=None):
     ticks = np.arange(np.floor(low), np.ceil(high) + 1)
     step = max(1, int(np.ceil(len(ticks) / 24)))
     ticks = ticks[::step]
-    axes.set_yticks(ticks, [note_name(tick) for tick in ticks])
+    axes.set_yticks(ticks, [midi_to_note_name(tick) for tick in ticks])
     axes.set_ylim(low, high)
     axes.set_xlim(times[0] if len(times) else 0, times[-1] if len(times) else 1)
     axes.grid(axis='y', alpha=.3)
@@ -205,7 +216,8 @@ def draw(report, title=None):
     return figure, kept
 
 
-def save(path, report, title=None, format=None):
+def save(path: FilePath, report: Report, title: str | None = None,
+         format: str | None = None) -> None:
     """Draw a singing Report into a picture at `path` (written atomically)
 
     Arguments

@@ -3,13 +3,18 @@
     report = torchcrepe.singing.analyse(pitch, periodicity, hop_seconds)
     report.notes, report.kpis, report.summary(), report.save('take.json')
 """
+from __future__ import annotations
+
 import dataclasses
 import json
+from typing import Any, Optional, SupportsFloat
 
 import numpy as np
 
 from .. import files, paths
+from ..types import FilePath, Values
 from . import intonation, notes as notes_, track as tracks, vibrato
+from .targets import Rows
 
 NO_VOICE = 'no voiced frames: nothing sung was found'
 TOO_SHORT = ('no note: the voiced parts are shorter than '
@@ -24,13 +29,13 @@ class Report:
     tuning_hz: A4 used; track: the tracks.Track the notes were found on;
     message: None, or why there are no notes
     """
-    notes: list
-    kpis: dict
+    notes: list[notes_.Note]
+    kpis: dict[str, Any]
     tuning_hz: float
     track: tracks.Track
-    message: object = None
+    message: Optional[str] = None
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Every number, as JSON-ready Python values"""
         return {
             'tuning_hz': self.tuning_hz,
@@ -39,7 +44,7 @@ class Report:
             'notes': [note_dict(note) for note in self.notes],
             'kpis': self.kpis}
 
-    def save(self, path):
+    def save(self, path: FilePath) -> None:
         """Write to_dict() as JSON at `path`; nothing is left behind on
         failure
 
@@ -52,14 +57,16 @@ class Report:
             json.dump(self.to_dict(), file, indent=1, allow_nan=False)
             file.write('\n')
 
-    def summary(self, name=None):
+    def summary(self, name: str | None = None) -> str:
         """A few lines for people"""
         return summary(self, name)
 
 
-def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
-            start=0., voicing_threshold=tracks.VOICING_THRESHOLD, duration=None,
-            window_seconds=vibrato.TRACKER_WINDOW, *, loudness=None):
+def analyse(pitch: Values, periodicity: Values | None, hop_seconds: float,
+            tuning: float | str = 440., reference: Rows | None = None,
+            start: float = 0., voicing_threshold: float = tracks.VOICING_THRESHOLD,
+            duration: float | None = None, window_seconds: float = vibrato.TRACKER_WINDOW,
+            *, loudness: Values | None = None) -> Report:
     """Notes, vibrato and intonation figures of a pitch track
 
     Arguments
@@ -126,14 +133,14 @@ def analyse(pitch, periodicity, hop_seconds, tuning=440., reference=None,
                   float(tuning), track, message)
 
 
-def rounded(value, digits):
+def rounded(value: SupportsFloat | None, digits: int) -> float | None:
     """`value` as a float rounded to `digits` places, None kept (JSON)"""
     return None if value is None else round(float(value), digits)
 
 
-def note_dict(note):
+def note_dict(note: notes_.Note) -> dict[str, Any]:
     """One note as the JSON report holds it"""
-    result = {
+    result: dict[str, Any] = {
         'onset': rounded(note.onset, 4),
         'offset': rounded(note.offset, 4),
         'midi': rounded(note.midi, 3),
@@ -171,11 +178,11 @@ def note_dict(note):
     return result
 
 
-def _percent(value):
+def _percent(value: float | None) -> str:
     return 'n/a' if value is None else f'{100 * value:.0f} %'
 
 
-def summary(report, name=None):
+def summary(report: Report, name: str | None = None) -> str:
     """Short human-readable lines about a Report"""
     kpis = report.kpis
     head = f'{name}: ' if name else ''

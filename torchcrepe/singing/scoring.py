@@ -14,21 +14,29 @@ settle_time is judged on the pitch averaged over the voiced frames within
 SETTLE_WINDOW (about one vibrato cycle) around each frame, so that a
 vibrato does not read as unsettled while a scoop or slide still does.
 """
+from __future__ import annotations
+
 import dataclasses
 import os
+from typing import Any, Iterable, Tuple
 
 import numpy as np
 from scipy import ndimage
 
-from ..utils import ParameterError
+from ..types import Array, FilePath
+from ..utils import ParameterError, ParameterTypeError
 from . import track as tracks
 from .alignment import (FREE_FIRST_SLACK, FREE_FIRST_WEIGHT, REACH,
                         TIMING_SLACK, TIMING_WEIGHT, align, class_candidates,
                         fit_line, local_pitch, octave_fold, octave_of, offset_search,
-                        units_of)
-from .notes import note_name
-from .report import rounded
-from .targets import MAX_TRANSPOSE, check_targets, read_targets
+                        Units, units_of)
+from .notes import midi_to_note_name
+from .report import Report, rounded
+from .targets import MAX_TRANSPOSE, Rows, Target, check_targets, read_targets
+
+# An alignment: first and stop unit of each target (-1 where missed), the
+# key shift, and the time map (offset s, tempo)
+Alignment = Tuple[Array, Array, int, Tuple[float, float]]
 
 # Timing modes score() accepts
 TIMINGS = ('accompanied', 'free')
@@ -96,18 +104,18 @@ class Score:
                      credit = 0.75 pitch + 0.25 timing (accompanied),
                               pitch (free: the singer sets the time)
     """
-    notes: list
-    extra: list
+    notes: list[dict[str, Any]]
+    extra: list[dict[str, Any]]
     offset: float
     tempo: float
     drift: float
     transpose: int
-    path: list
+    path: list[tuple[float, float]]
     timing: str
-    bands: tuple
-    summary: dict
+    bands: tuple[float, ...]
+    summary: dict[str, Any]
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready Python values"""
         return {'timing': self.timing, 'transpose': self.transpose,
                 'offset': rounded(self.offset, 4), 'tempo': rounded(self.tempo, 4),
@@ -116,41 +124,48 @@ class Score:
                 'path': [[rounded(a, 4), rounded(b, 4)] for a, b in self.path]}
 
 
-def _check(report, timing, transpose, bands, span):
+def _check(report: Any, timing: str, transpose: Any, bands: Any, span: Any
+           ) -> tuple[Any, tuple[float, ...], tuple[float, float] | None]:
     """Arguments checked before any work (ParameterError naming them)"""
     if not hasattr(report, 'track') or not hasattr(report, 'notes'):
-        raise ParameterError('report must be a singing.Report (singing.analyse); '
-                             f'got {type(report).__name__}')
+        raise ParameterTypeError('report must be a singing.Report (singing.analyse); '
+                                 f'got {type(report).__name__}')
     if timing not in TIMINGS:
-        raise ParameterError(f"timing must be 'accompanied' or 'free'; got {timing!r}")
+        raise (ParameterError if isinstance(timing, str) else ParameterTypeError)(
+            f"timing must be 'accompanied' or 'free'; got {timing!r}")
     if transpose is None:
         transpose = 0 if timing == 'accompanied' else 'auto'
     if not (transpose == 'auto' if isinstance(transpose, str) else
             tracks.is_number(transpose) and float(transpose).is_integer()
             and abs(transpose) <= MAX_TRANSPOSE):
-        raise ParameterError(f"transpose must be 'auto' or an integer number of "
-                             f'semitones within +-{MAX_TRANSPOSE}; got {transpose!r}')
+        raise tracks.refusal(transpose, str)(
+            f"transpose must be 'auto' or an integer number of semitones within "
+            f'+-{MAX_TRANSPOSE}; got {transpose!r}')
     try:
-        bands = tuple(bands)
+        bands = None if isinstance(bands, (str, bytes)) else tuple(bands)
     except TypeError:
         bands = None
     if not bands or not all(tracks.is_number(band) and 0 < band <= 1200 for band in bands):
-        raise ParameterError('bands must be a non-empty list of cents, each within '
+        raise (ParameterTypeError if bands is None else ParameterError)('bands must be a non-empty list of cents, each within '
                              f'0 < band <= 1200; got {bands!r}')
     if span is not None:
         try:
             low, high = span
+            kind = ParameterError
         except (TypeError, ValueError):
             low = high = None
+            kind = ParameterTypeError
         if not (tracks.is_number(low) and tracks.is_number(high) and low < high):
-            raise ParameterError(f'span must be None or (start s, end s) with start '
+            raise kind(f'span must be None or (start s, end s) with start '
                                  f'< end; got {span!r}')
         span = (float(low), float(high))
     return transpose, tuple(float(band) for band in bands), span
 
 
-def score(report, target, *, timing='accompanied', transpose=None, bands=BANDS,
-          span=None, part=None, tuning=440.):
+def score(report: Report, target: Rows | FilePath, *, timing: str = 'accompanied',
+          transpose: int | str | None = None, bands: Iterable[float] = BANDS,
+          span: tuple[float, float] | None = None, part: str | None = None,
+          tuning: float = 440.) -> Score:
     """Score a take against the notes that were to be sung
 
     Arguments
@@ -205,7 +220,8 @@ def score(report, target, *, timing='accompanied', transpose=None, bands=BANDS,
     return _result(report, track, targets, units, start, stop, shift, line, timing, bands)
 
 
-def _first_alignment(track, units, targets, onsets, written, timing, transpose):
+def _first_alignment(track: tracks.Track, units: Units, targets: list[Target], onsets: Array,
+                     written: Array, timing: str, transpose: int | str) -> Alignment:
     """The first alignment: a time map from the timing mode alone and the
     transposition; returns (start, stop, shift, line) as align gives them,
     with line = (offset s, tempo ratio)"""
@@ -236,8 +252,9 @@ def _first_alignment(track, units, targets, onsets, written, timing, transpose):
     return start, stop, shift, line
 
 
-def _second_alignment(units, onsets, written, start, stop, shift, line,
-                      timing, transpose):
+def _second_alignment(units: Units, onsets: Array, written: Array, start: Array, stop: Array,
+                      shift: int, line: tuple[float, float], timing: str,
+                      transpose: int | str) -> Alignment:
     """The second alignment: the time map refitted to the first one's
     matches and the singer's pitch drift followed; returns (start, stop,
     shift, line)"""
@@ -267,7 +284,8 @@ def _second_alignment(units, onsets, written, start, stop, shift, line,
     return start, stop, shift, line
 
 
-def _through(onsets, anchors, sung, line):
+def _through(onsets: Array, anchors: Array, sung: Array,
+             line: tuple[float, float]) -> Array:
     """Expected sung onsets of the targets on a piecewise-linear map
     through the matched (target onset, sung onset) anchors, extended
     beyond them with the line's slope"""
@@ -278,7 +296,7 @@ def _through(onsets, anchors, sung, line):
     return expected
 
 
-def _run_pitch(units, start, stop):
+def _run_pitch(units: Units, start: Array, stop: Array) -> Array:
     """(targets,) MIDI of each matched run: its longest unit's pitch and
     the units within half a semitone of it, weighted by length; NaN when
     missed"""
@@ -295,13 +313,13 @@ def _run_pitch(units, start, stop):
     return result
 
 
-def _unit_dict(units, index):
+def _unit_dict(units: Units, index: int | np.integer[Any]) -> dict[str, Any]:
     midi = float(units.midi[index])
     return {'onset': rounded(units.onset[index], 4), 'offset': rounded(units.offset[index], 4),
-            'midi': rounded(midi, 3), 'name': note_name(midi)}
+            'midi': rounded(midi, 3), 'name': midi_to_note_name(midi)}
 
 
-def _held_mask(report):
+def _held_mask(report: Report) -> Array:
     """(frames,) bool: frames held in their note (notes.Note.held) and
     voiced"""
     mask = np.zeros(len(report.track.voiced), bool)
@@ -310,7 +328,7 @@ def _held_mask(report):
     return mask & report.track.voiced
 
 
-def _steady(track):
+def _steady(track: tracks.Track) -> Array:
     """(frames,) MIDI: the pitch averaged over the voiced frames within
     SETTLE_WINDOW s around each frame (NaN where none), so that vibrato
     and dither average out while a scoop or slide of 100 ms or more
@@ -324,7 +342,8 @@ def _steady(track):
         return np.where(count > 1e-9, total / np.maximum(count, 1e-12), np.nan)
 
 
-def _settle(track, steady, first, frames, level, onset):
+def _settle(track: tracks.Track, steady: Array, first: int, frames: Array, level: float,
+            onset: float) -> float | None:
     """Seconds from onset until the steady pitch (see _steady), from frame
     `first` (the sung note's first) to its last held frame, stays within
     SETTLE_CENTS of `level`; None if it never settles"""
@@ -338,18 +357,21 @@ def _settle(track, steady, first, frames, level, onset):
     return max(float(track.start + track.hop * (settled - .5) - onset), 0.)
 
 
-def _linear_credit(value, full, none):
+def _linear_credit(value: float, full: float, none: float) -> float:
     """1 up to `full`, 0 from `none`, linear between"""
     return min(max((none - value) / (none - full), 0.), 1.)
 
 
-def _result(report, track, targets, units, start, stop, shift, line, timing, bands):
+def _result(report: Report, track: tracks.Track, targets: list[Target], units: Units,
+            start: Array, stop: Array, shift: float, line: tuple[float, float], timing: str,
+            bands: tuple[float, ...]) -> Score:
     """The Score of an alignment (start, stop per target; line: the fitted
     (intercept, slope) of sung onset on target onset; track: the report's
     under the targets' tuning)"""
     intercept, tempo = line
     results, path, credits = [], [], []
     claimed = np.zeros(len(units.onset), bool)
+    index: int | np.integer[Any]
     for index in np.flatnonzero(start >= 0):
         claimed[start[index]:stop[index]] = True
     # The target whose sung note comes last before each unit
@@ -360,7 +382,8 @@ def _result(report, track, targets, units, start, stop, shift, line, timing, ban
     steady = _steady(track)
     held_mask = _held_mask(report)
     for index, target in enumerate(targets):
-        entry = {'index': index, 'midi': rounded(target.midi, 3), 'name': note_name(target.midi),
+        entry: dict[str, Any] = {'index': index, 'midi': rounded(target.midi, 3),
+                 'name': midi_to_note_name(target.midi),
                  'onset': rounded(target.onset, 4), 'offset': rounded(target.offset, 4),
                  'sung': None, 'cents_error': None, 'onset_lag': None,
                  'settle_time': None, 'within': None, 'steadiness': None,
@@ -402,7 +425,7 @@ def _result(report, track, targets, units, start, stop, shift, line, timing, ban
                 credit = .75 * credit + .25 * _linear_credit(abs(lag), LAG_FULL, LAG_NONE)
             credits.append(credit)
         results.append(entry)
-    before = []
+    before: list[dict[str, Any]] = []
     for unit in np.flatnonzero(~claimed):
         owner = following[unit]
         (before if owner < 0 else results[owner]['extra']).append(_unit_dict(units, unit))
@@ -413,7 +436,8 @@ def _result(report, track, targets, units, start, stop, shift, line, timing, ban
                  float((tempo - 1.) * 60.), int(shift), path, timing, bands, summary)
 
 
-def _summary(results, bands, extras, credits):
+def _summary(results: list[dict[str, Any]], bands: tuple[float, ...], extras: int,
+             credits: list[float]) -> dict[str, Any]:
     """The Score's summary dict (see Score)"""
     count = len(results)
     sung = [entry for entry in results if entry['sung'] is not None]

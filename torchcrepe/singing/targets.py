@@ -1,15 +1,21 @@
 """Target notes to be sung: the Target type, scale-drill exercises, and
 note lists read from CSV, JSON, exercise JSON and MIDI files (the
 scoring of a take against them is in scoring)."""
+from __future__ import annotations
+
 import csv
 import json
 import math
 import os
 import re
-from typing import NamedTuple
+from typing import Any, Iterable, NamedTuple, Sequence
 
-from ..utils import ParameterError, require
+from ..types import FilePath
+from ..utils import ParameterError, ParameterTypeError, require
 from . import track as tracks
+
+# Notes given as (onset s, offset s, MIDI) rows: Targets, tuples or lists
+Rows = Iterable[Sequence[float]]
 
 # Largest |transpose| (semitones) accepted: four octaves
 MAX_TRANSPOSE = 48
@@ -27,7 +33,8 @@ class Target(NamedTuple):
 ###############################################################################
 
 
-def check_targets(target, argument='target', *, empty=False, paths=True):
+def check_targets(target: Iterable[Any], argument: str = 'target', *, empty: bool = False,
+                  paths: bool = True) -> list[Target]:
     """A list of Target sorted by onset, from Targets or (onset, offset,
     midi) rows; each needs 0 <= onset < offset <= track.MAX_SECONDS and
     midi within 0..127, and there must be at least one unless `empty`.
@@ -35,9 +42,9 @@ def check_targets(target, argument='target', *, empty=False, paths=True):
     the message for a wrong type offers a file path (score's targets) or
     not (analyse's reference melody)."""
     if isinstance(target, (str, bytes)) or not hasattr(target, '__iter__'):
-        raise ParameterError(f'{argument} must be a list of (onset s, offset s, '
-                             f'midi) notes{" or a file path" if paths else ""}; '
-                             f'got {type(target).__name__}')
+        raise ParameterTypeError(f'{argument} must be a list of (onset s, offset s, '
+                                 f'midi) notes{" or a file path" if paths else ""}; '
+                                 f'got {type(target).__name__}')
     rows = []
     for index, row in enumerate(target):
         try:
@@ -64,7 +71,7 @@ NAME = re.compile(r'^\s*([A-Ga-g])([#b\u266f\u266d]*)(-?\d+)\s*$')
 STEPS = {'C': 0, 'D': 2, 'E': 4, 'F': 5, 'G': 7, 'A': 9, 'B': 11}
 
 
-def note_midi(name, argument='start'):
+def note_midi(name: str | float, argument: str = 'start') -> float:
     """MIDI number of a note name ('C3', 'F#4', 'Bb2'; C4 = 60) or of a
     MIDI number 0..127; else ParameterError naming `argument`"""
     if tracks.is_number(name):
@@ -74,7 +81,7 @@ def note_midi(name, argument='start'):
         return float(name)
     match = NAME.match(name) if isinstance(name, str) else None
     if match is None:
-        raise ParameterError(f'{argument} must be a note name such as \'C3\', '
+        raise tracks.refusal(name, str)(f'{argument} must be a note name such as \'C3\', '
                              f"'F#4' or 'Bb2', or a MIDI number; got {name!r}")
     letter, accidentals, octave = match.groups()
     midi = (STEPS[letter.upper()] + 12 * (int(octave) + 1)
@@ -84,8 +91,9 @@ def note_midi(name, argument='start'):
     return float(midi)
 
 
-def _key_steps(keys):
+def _key_steps(keys: Any) -> list[int]:
     """Semitone shift of each repetition from `keys` (see exercise)"""
+    steps: list[Any] | None
     if tracks.is_number(keys) and float(keys).is_integer() and abs(keys) <= MAX_TRANSPOSE:
         top = int(keys)
         way = range(0, top + 1) if top >= 0 else range(0, top - 1, -1)
@@ -97,14 +105,17 @@ def _key_steps(keys):
         steps = None
     if not steps or not all(tracks.is_number(step) and float(step).is_integer()
                             and abs(step) <= MAX_TRANSPOSE for step in steps or [None]):
-        raise ParameterError(
+        listed = steps is not None and not isinstance(keys, (str, bytes))
+        raise (ParameterError if listed else tracks.refusal(keys))(
             'keys must be an integer n (the pattern n semitone steps up, one '
             'key at a time, then back down; negative: down first) or a list of '
             f'integer semitone shifts within +-{MAX_TRANSPOSE}; got {keys!r}')
     return [int(step) for step in steps]
 
 
-def exercise(pattern, start, bpm, keys=0, lead_in=0., *, gap=1.):
+def exercise(pattern: Sequence[float], start: str | float, bpm: float,
+             keys: int | Sequence[int] = 0, lead_in: float = 0., *,
+             gap: float = 1.) -> list[Target]:
     """The target notes of a scale drill
 
     Arguments
@@ -123,23 +134,26 @@ def exercise(pattern, start, bpm, keys=0, lead_in=0., *, gap=1.):
     Raises
         ParameterError naming the argument, or a note beyond MIDI 0..127
     """
+    steps: list[Any] | None
     try:
-        pattern = list(pattern)
+        steps = None if isinstance(pattern, (str, bytes)) else list(pattern)
     except TypeError:
-        pattern = None
-    if not pattern or not all(tracks.is_number(step) and math.isfinite(step)
-                              and abs(step) <= MAX_TRANSPOSE for step in pattern):
-        raise ParameterError('pattern must be a non-empty list of semitone steps '
-                             f'(numbers within +-{MAX_TRANSPOSE}); got {pattern!r}')
+        steps = None
+    if not steps or not all(tracks.is_number(step) and math.isfinite(step)
+                            and abs(step) <= MAX_TRANSPOSE for step in steps):
+        kind = ParameterTypeError if steps is None else ParameterError
+        raise kind('pattern must be a non-empty list of semitone steps '
+                   f'(numbers within +-{MAX_TRANSPOSE}); got {pattern!r}')
+    pattern = steps
     first = note_midi(start, 'start')
     if not tracks.is_number(bpm) or not 20 <= bpm <= 400:
-        raise ParameterError(f'bpm must be a number of beats per minute within '
+        raise tracks.refusal(bpm)(f'bpm must be a number of beats per minute within '
                              f'20..400; got {bpm!r}')
     steps = _key_steps(keys)
     for value, argument in ((lead_in, 'lead_in'), (gap, 'gap')):
         if not tracks.is_number(value) or not math.isfinite(value) or not 0 <= value <= 1000:
-            raise ParameterError(f'{argument} must be a number of beats within '
-                                 f'0..1000; got {value!r}')
+            raise tracks.refusal(value)(f'{argument} must be a number of beats '
+                                        f'within 0..1000; got {value!r}')
     beat = 60. / bpm
     targets, time = [], lead_in * beat
     for number, step in enumerate(steps):
@@ -159,7 +173,7 @@ def exercise(pattern, start, bpm, keys=0, lead_in=0., *, gap=1.):
 FORMATS = ('.csv', '.json', '.mid', '.midi')
 
 
-def read_targets(path, part=None):
+def read_targets(path: FilePath, part: str | None = None) -> list[Target]:
     """Target notes from a file
 
     Arguments
@@ -185,11 +199,11 @@ def read_targets(path, part=None):
         without mido.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise ParameterError(f'path must be a file path (str or os.PathLike); got '
-                             f'{type(path).__name__}')
+        raise ParameterTypeError(f'path must be a file path (str or os.PathLike); got '
+                                 f'{type(path).__name__}')
     path = os.fspath(path)
     if part is not None and not isinstance(part, str):
-        raise ParameterError(f'part must be a track name (str) or None; got {part!r}')
+        raise ParameterTypeError(f'part must be a track name (str) or None; got {part!r}')
     extension = os.path.splitext(path)[1].lower()
     if extension not in FORMATS:
         hint = (' (MusicXML is not supported yet: export the melody as MIDI)'
@@ -219,7 +233,7 @@ def read_targets(path, part=None):
         raise ParameterError(f'{path}: {error}') from None
 
 
-def _read_csv(path, text):
+def _read_csv(path: str, text: str) -> Sequence[Sequence[float]]:
     """Rows of a CSV reference with the header onset,offset,midi"""
     lines = [row for row in csv.reader(text.splitlines()) if any(cell.strip() for cell in row)]
     header = [cell.strip().lower() for cell in lines[0]]
@@ -238,7 +252,7 @@ def _read_csv(path, text):
     return rows
 
 
-def _read_json(path, text):
+def _read_json(path: str, text: str) -> Sequence[Sequence[float]]:
     """Rows of a JSON reference (a note list, {"notes"} or {"exercise"})"""
     try:
         data = json.loads(text)
@@ -273,7 +287,7 @@ def _read_json(path, text):
     return rows
 
 
-def _read_midi(path, part):
+def _read_midi(path: str, part: str | None) -> Sequence[Sequence[float]]:
     """Rows of the melody track of a MIDI file (mido, imported here only)"""
     mido = require('mido', 'reading MIDI references', 'score')
     try:
@@ -292,7 +306,7 @@ def _read_midi(path, part):
     tempo_map.sort(key=lambda change: change[0])
     per_beat = midi.ticks_per_beat
 
-    def seconds(tick):
+    def seconds(tick: int) -> float:
         elapsed, last_tick, tempo = 0., 0, 500000
         for change_tick, change_tempo in tempo_map:
             if change_tick >= tick:
@@ -302,6 +316,7 @@ def _read_midi(path, part):
         return elapsed + (tick - last_tick) * tempo / per_beat / 1e6
 
     tracks_found = []
+    sounding: dict[tuple[int, int], int]
     for number, track in enumerate(midi.tracks):
         name = track.name or f'track {number}'
         tick, sounding, notes, overlap = 0, {}, [], False

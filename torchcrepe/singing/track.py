@@ -17,7 +17,7 @@ dB; arrays of text or complex numbers; numbers given as text or bool.
 import functools
 import math
 import numbers
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 import numpy as np
 from scipy import ndimage, signal
@@ -26,7 +26,10 @@ from scipy import ndimage, signal
 # threshold the command line's .csv/.json outputs and plots use
 from .. import checks, convert
 from ..constants import SAMPLE_RATE, VOICING_THRESHOLD
-from ..utils import ParameterError
+from ..utils import ParameterError, ParameterTypeError
+
+if TYPE_CHECKING:  # Python 3.10's
+    from typing import TypeGuard
 
 # The largest hop the analysis accepts (s): vibrato up to 8 Hz must still be
 # sampled at least four times a cycle
@@ -110,8 +113,8 @@ def as_array(value, argument):
     """
     if hasattr(value, 'detach'):
         if value.is_complex():
-            raise ParameterError(f'{argument} must hold real numbers; got a '
-                                 f'{value.dtype} tensor')
+            raise ParameterTypeError(f'{argument} must hold real numbers; got a '
+                                     f'{value.dtype} tensor')
         value = value.detach().cpu().double().numpy()
     try:
         kind = np.asarray(value).dtype.kind
@@ -119,8 +122,8 @@ def as_array(value, argument):
             raise TypeError
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError(f'{argument} must be an array of numbers; got '
-                             f'{type(value).__name__}') from None
+        raise ParameterTypeError(f'{argument} must be an array of numbers; got '
+                                 f'{type(value).__name__}') from None
     if array.ndim == 2 and array.shape[0] == 1:
         array = array[0]
     if array.ndim != 1:
@@ -129,9 +132,16 @@ def as_array(value, argument):
     return array
 
 
-def is_number(value):
+def is_number(value: object) -> 'TypeGuard[float]':
     """Whether `value` is a real number (bool is not one)"""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def refusal(value, allowed=()):
+    """The error type that refuses `value`: ParameterError for a number
+    (or an instance of `allowed`), ParameterTypeError for anything else"""
+    return ParameterError if is_number(value) or isinstance(value, allowed) \
+        else ParameterTypeError
 
 
 def seconds(value, argument, low=0., high=MAX_SECONDS, zero=True):
@@ -140,7 +150,7 @@ def seconds(value, argument, low=0., high=MAX_SECONDS, zero=True):
     if not is_number(value) or not math.isfinite(value) or not low <= value <= high \
             or (not zero and value == low):
         relation = '<=' if zero else '<'
-        raise ParameterError(f'{argument} must be a number of seconds with {low:g} '
+        raise refusal(value)(f'{argument} must be a number of seconds with {low:g} '
                              f'{relation} {argument} <= {high:g}; got {value!r}')
     return float(value)
 
@@ -156,7 +166,7 @@ def check_hop(hop_seconds, frames=None, duration=None):
     """
     if not is_number(hop_seconds) or not math.isfinite(hop_seconds) \
             or not MIN_HOP <= hop_seconds <= MAX_HOP:
-        raise ParameterError(
+        raise refusal(hop_seconds)(
             f'hop_seconds must be a number of seconds with {MIN_HOP:g} <= '
             f'hop_seconds <= {MAX_HOP} (one sample at 16 kHz to 30 ms; e.g. '
             f'0.01 for 10 ms); got {hop_seconds!r}')
@@ -256,7 +266,7 @@ def frame_values(values, argument, shape, allowed):
 def check_tuning(tuning):
     """A4 in Hz, a number within 400..480; else ParameterError"""
     if not is_number(tuning) or not 400 <= tuning <= 480:
-        raise ParameterError(f"tuning must be the frequency of A4 in Hz, within "
+        raise refusal(tuning, str)(f"tuning must be the frequency of A4 in Hz, within "
                              f"400..480, or 'estimate'; got {tuning!r}")
     return float(tuning)
 

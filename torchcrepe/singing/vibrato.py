@@ -61,12 +61,16 @@ the standard deviation of its frame-to-frame differences over sqrt(2)
 does not count). A wobble that is no vibrato stays in the pitch: its
 jitter and drift say how unsteady the note is.
 """
+from __future__ import annotations
+
 import dataclasses
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 import numpy as np
+import numpy.typing as npt
 from scipy import ndimage, optimize, signal
 
+from ..types import FloatArray
 from . import cycles, track as tracks
 
 # The window (s) of the Hann-window model of CREPE's averaging: its frames
@@ -113,14 +117,16 @@ class Vibrato:
     extent_variation: Optional[float]
     cycles: int
     fit: float
-    curve: np.ndarray
+    curve: FloatArray
     curve_start: float
     start: Optional[float] = None
     end: Optional[float] = None
 
 
-def analyse(notes, track, window_seconds=TRACKER_WINDOW):
-    """Fill each Note's vibrato, drift and jitter in place; returns notes"""
+def analyse(notes: list[Any], track: tracks.Track,
+            window_seconds: float = TRACKER_WINDOW) -> list[Any]:
+    """Fill each Note's vibrato, drift and jitter in place; returns notes
+    (a list of notes.Note, which imports this module)"""
     times = track.times()
     for note in notes:
         if note.glide or not note.held.any():
@@ -143,7 +149,8 @@ def analyse(notes, track, window_seconds=TRACKER_WINDOW):
     return notes
 
 
-def centred(pitch, span, rate, hop):
+def centred(pitch: FloatArray, span: slice, rate: float, hop: float
+            ) -> tuple[FloatArray, float]:
     """(sinusoid, centre) of a note's pitch (cents, (frames,)) with vibrato
     at `rate` Hz over the `span` frames (a slice): a sinusoid and a
     constant fitted together by least squares there; the sinusoid over
@@ -162,7 +169,7 @@ def centred(pitch, span, rate, hop):
     return sinusoid, float(coefficients[2])
 
 
-def stability(pitch):
+def stability(pitch: FloatArray) -> tuple[float, float]:
     """(drift, jitter) in cents of a held pitch (cents, vibrato removed)"""
     if len(pitch) < 3:
         return 0., 0.
@@ -171,7 +178,7 @@ def stability(pitch):
     return float(slope * local[-1]), float(np.std(np.diff(pitch)) / np.sqrt(2))
 
 
-def detrended(track, first, last):
+def detrended(track: tracks.Track, first: int, last: int) -> FloatArray:
     """Cents of frames [first, last) of a track minus their trend"""
     midi = track.midi[first:last]
     slow = tracks.trend(tracks.smooth(midi), track.hop)
@@ -187,7 +194,8 @@ class Found(NamedTuple):
     share: float
 
 
-def find(curve, hop, window_seconds=TRACKER_WINDOW):
+def find(curve: FloatArray, hop: float, window_seconds: float = TRACKER_WINDOW
+         ) -> tuple[Found, float] | None:
     """The longest vibrato of a detrended curve (cents, one value a hop)
     by the rules above, as (Found, extent cents), or None"""
     for found in standing_out(curve, hop):
@@ -198,7 +206,7 @@ def find(curve, hop, window_seconds=TRACKER_WINDOW):
     return None
 
 
-def standing_out(curve, hop, whole=True):
+def standing_out(curve: FloatArray, hop: float, whole: bool = True) -> list[Found]:
     """Every run of regular cycles of a curve (cents, (frames,)) in which
     each two whole cycles stand out (a list of Found, longest first)
 
@@ -212,7 +220,8 @@ def standing_out(curve, hop, whole=True):
     whose steps and glides a slow sinusoid can follow.
     """
     smooth = ndimage.gaussian_filter1d(curve, tracks.FAST_SIGMA / hop, mode='nearest')
-    found = []
+    found: list[Found] = []
+    fits: list[Any]
     for span in cycles.spans(curve, hop):
         turns, fits = span.turns, []
         for index in range(len(turns) - cycles.MIN_SWINGS):
@@ -228,20 +237,20 @@ def standing_out(curve, hop, whole=True):
             quarter = (points[1] - points[0]) / 2, (points[-1] - points[-2]) / 2
             start = max(0, int(round(points[0] - quarter[0])))
             stop = min(len(curve), int(round(points[-1] + quarter[1])) + 1)
-            whole = cycles.Span(start, stop, points,
-                                span.swings[first:last + cycles.MIN_SWINGS - 1])
-            fitted = fit(curve[_inner(start, stop, len(curve), hop)], hop, line=True)
-            rate = fitted[0] if fitted is not None else np.median([f[0] for f in chosen])
-            found.append(Found(whole, float(rate),
+            run = cycles.Span(start, stop, points,
+                              span.swings[first:last + cycles.MIN_SWINGS - 1])
+            overall = fit(curve[_inner(start, stop, len(curve), hop)], hop, line=True)
+            rate = overall[0] if overall is not None else np.median([f[0] for f in chosen])
+            found.append(Found(run, float(rate),
                                float(np.median([f[1] for f in chosen])),
                                float(np.median([f[2] for f in chosen]))))
-    whole = _whole(curve, smooth, hop) if whole and not found else None
-    if whole is not None:
-        found.append(whole)
+    single = _whole(curve, smooth, hop) if whole and not found else None
+    if single is not None:
+        found.append(single)
     return sorted(found, key=lambda item: item.span.stop - item.span.start, reverse=True)
 
 
-def _whole(curve, smooth, hop):
+def _whole(curve: FloatArray, smooth: FloatArray, hop: float) -> Found | None:
     """The whole curve as one vibrato (a Found) when one sinusoid over all
     of it stands out: a small vibrato in a noisy track, whose swings the
     windows lose among the noise, still stands out over many cycles. Its
@@ -260,12 +269,12 @@ def _whole(curve, smooth, hop):
     return Found(cycles.Span(0, len(curve), turns, swings), rate, amplitude, share)
 
 
-def _in_range(rate):
+def _in_range(rate: float) -> bool:
     """Whether a rate (Hz) is a vibrato's (cycles.RATE_RANGE)"""
     return cycles.RATE_RANGE[0] <= rate <= cycles.RATE_RANGE[1]
 
 
-def _inner(start, stop, length, hop):
+def _inner(start: int, stop: int, length: int, hop: float) -> slice:
     """The frames of [start, stop) of a curve `length` long that the rate
     and extent are fitted on: none of the first or last EDGE seconds of the
     curve (the pitch of frames that straddle an onset or the start of a
@@ -278,7 +287,8 @@ def _inner(start, stop, length, hop):
     return slice(first, last)
 
 
-def local_fit(curve, smooth, hop, guess, spread=1.25):
+def local_fit(curve: FloatArray, smooth: FloatArray, hop: float, guess: float,
+              spread: float = 1.25) -> tuple[float, float, float]:
     """(rate Hz, amplitude cents, fit) of the sinusoid plus straight line
     that best fits a short curve, the rate searched within a factor
     `spread` of `guess`; fit is the share of what the line alone leaves of
@@ -301,7 +311,7 @@ def local_fit(curve, smooth, hop, guess, spread=1.25):
     return float(rate), float(np.hypot(*best[3][:2])), float(share)
 
 
-def centre_line(midi, hop):
+def centre_line(midi: npt.ArrayLike, hop: float) -> FloatArray:
     """A phrase's pitch (MIDI, (frames,), no NaN) with its vibrato taken
     out, for finding notes on (notes.py): inside each run of regular
     cycles that stand out (standing_out, on the pitch itself: each window
@@ -324,20 +334,21 @@ def centre_line(midi, hop):
     return cents / 100
 
 
-def check_window(window_seconds):
+def check_window(window_seconds: float) -> float:
     """The tracker's window in seconds as a float, 0..MAX_WINDOW (0.3 s);
     else ParameterError naming window_seconds"""
     return tracks.seconds(window_seconds, 'window_seconds', high=MAX_WINDOW)
 
 
-def window_response(rate, window_seconds):
+def window_response(rate: float, window_seconds: float) -> float:
     """Share of a vibrato at `rate` Hz a tracker averaging over a Hann
     window of `window_seconds` keeps (1 for window_seconds=0)"""
     x = rate * check_window(window_seconds)
     return float(np.sinc(x) / (1 - x * x)) if x < .9 else float(np.sinc(.9) / .19)
 
 
-def _sweep(curve, time, rates, fixed):
+def _sweep(curve: FloatArray, time: FloatArray, rates: FloatArray, fixed: FloatArray
+           ) -> tuple[FloatArray, FloatArray]:
     """(errors (rates,), coefficients (rates, 2 + k)) of the least-squares
     fits of a sinusoid at each rate plus the `fixed` columns (frames, k) to
     a curve, all rates at once by their normal equations"""
@@ -352,12 +363,13 @@ def _sweep(curve, time, rates, fixed):
     return errors, coefficients
 
 
-def _design(rate, time):
+def _design(rate: float, time: FloatArray) -> FloatArray:
     return np.stack([np.sin(2 * np.pi * rate * time),
                      np.cos(2 * np.pi * rate * time), np.ones_like(time)], 1)
 
 
-def fit(curve, hop, line=False):
+def fit(curve: FloatArray, hop: float, line: bool = False
+        ) -> tuple[float, float, float, float, float] | None:
     """Best sinusoid (rate Hz, a, b, c, explained share) of a curve, or
     None: a sin(2 pi f t) + b cos(2 pi f t) + c, plus a straight line's
     slope when `line` (share: of the variance around that line)"""
@@ -367,7 +379,7 @@ def fit(curve, hop, line=False):
     fixed = np.stack([np.ones_like(time), time], 1) if line else np.ones((len(time), 1))
     total = np.sum((curve - fixed @ np.linalg.lstsq(fixed, curve, rcond=None)[0]) ** 2)
 
-    def residual(rate):
+    def residual(rate: float) -> tuple[float, FloatArray]:
         design = np.concatenate([_design(rate, time)[:, :2], fixed], 1)
         coefficients, *_ = np.linalg.lstsq(design, curve, rcond=None)
         return np.sum((curve - design @ coefficients) ** 2), coefficients
@@ -384,14 +396,15 @@ def fit(curve, hop, line=False):
     return rate, float(a), float(b), float(c), float(1 - error / total) if total else 0.
 
 
-def kept(rate, hop):
+def kept(rate: float, hop: float) -> float:
     """Share of a sinusoid at `rate` Hz left in the curve by the trend filter"""
     sections = tracks.low_pass(tracks.TREND_ORDER, tracks.TREND_CUTOFF / (.5 / hop))
     _, response = signal.sosfreqz(sections, worN=[rate], fs=1 / hop)
     return float(1 - np.abs(response[0]) ** 2)
 
 
-def _vibrato(curve, span, rate, extent, share, hop, curve_start, edge):
+def _vibrato(curve: FloatArray, span: cycles.Span, rate: float, extent: float, share: float,
+             hop: float, curve_start: float, edge: float) -> Vibrato:
     """A Vibrato over a cycles.Span of the held curve, with the
     cycle-to-cycle regularity of its swings; `edge` is the time (s) of the
     held part's first frame's leading edge"""

@@ -1,11 +1,13 @@
-"""The command line's live mode: python -m torchcrepe --live - --live_rate RATE
+"""Live mode: python -m torchcrepe --live - --live_rate RATE
 
 Reads 16-bit little-endian mono PCM from standard input (`--live -`, so
 that arecord, ffmpeg or sox can pipe a microphone in) or records the
 default microphone (`--live mic`, with the optional sounddevice package),
 and prints `time,frequency,periodicity` rows, as the .csv outputs write
-them, each flushed as soon as its frame is final.
+them, each flushed as soon as its frame is final (torchcrepe.live.Tracker
+does the tracking).
 """
+import dataclasses
 import os
 import queue
 import sys
@@ -14,8 +16,9 @@ import numpy as np
 
 from .. import checks, files
 from ..constants import SAMPLE_RATE
-from . import Tracker, checked_max_delay
-
+from ..live import Tracker, checked_max_delay
+from ..utils import ParameterError
+from . import common, errors
 
 SOURCES = ('-', 'mic')
 
@@ -26,15 +29,10 @@ MIC_HINT = "--live mic needs the sounddevice package: pip install 'torchcrepe[li
 # holds, so small writes come through at once
 READ_BYTES = 1 << 14
 
-# Options of file mode that live mode has no use for, and their defaults
-FILE_ONLY = {'output_files': None, 'output_periodicity_files': None,
-             'output_harmonicity_files': None, 'plot': None, 'embed': False,
-             'no_pad': False, 'batch_size': None, 'singing_report': None}
-
 
 def add_arguments(parser, inputs):
-    """Add live mode's options; `inputs` is the mutually exclusive group
-    that also holds --audio_files"""
+    """Add live mode's options to an argparse parser; `inputs` is the
+    mutually exclusive group of the inputs, which gets --live"""
     inputs.add_argument(
         '--live', choices=SOURCES, metavar='SOURCE',
         help="track pitch as audio arrives: '-' reads 16-bit little-endian "
@@ -52,29 +50,35 @@ def add_arguments(parser, inputs):
              'until the path is certain, as offline)')
 
 
-def check_unused(args):
-    """Refuse live mode's options without --live"""
-    given = [f'--{name}' for name in ('live_rate', 'max_delay')
-             if getattr(args, name) is not None]
-    if given:
-        raise ValueError(f'{", ".join(given)} need{"s" if len(given) == 1 else ""} --live')
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A checked live-mode run
 
-
-def plan(args, device):
-    """Check the arguments of live mode; returns the Tracker (`device`:
-    what --gpu names, checked with --precision and --backend)
-
-    Raises ValueError naming the argument and what is allowed.
+    source (str): '-' (standard input) or 'mic'
+    tracker (live.Tracker): made with the checked options, not yet pushed
+    voicing_threshold (float): periodicity below it prints no frequency
     """
-    given = [f'--{name}' for name, default in FILE_ONLY.items()
-             if getattr(args, name, default) != default]
-    if given:
-        raise ValueError(f'{", ".join(given)} cannot be used with --live')
+    source: str
+    tracker: Tracker
+    voicing_threshold: float
+
+
+def plan(args):
+    """Check live mode's arguments before any work (and, for --live mic,
+    that a microphone is there)
+
+    Arguments
+        args (argparse.Namespace): parsed by cli.parser, with --live
+
+    Returns a Plan. Raises ParameterError naming the option and what is
+    allowed.
+    """
+    options = common.checked(common.options(args))
     rate = args.live_rate
     if rate is None:
         if args.live == '-':
-            raise ValueError('--live - needs --live_rate, the sample rate of '
-                             'the PCM on standard input')
+            raise ParameterError('--live - needs --live_rate, the sample rate '
+                                 'of the PCM on standard input')
         rate = SAMPLE_RATE
     checks.sample_rate(rate, '--live_rate')
     checks.voicing_threshold(args.voicing_threshold, '--voicing_threshold')
@@ -82,13 +86,20 @@ def plan(args, device):
     checks.frequency_range(args.fmin, args.fmax)
     if args.live == 'mic':
         microphone()  # refused here, before any work, when there is none
-    return Tracker(rate, args.hop_length, args.fmin, args.fmax, args.model,
-                   args.decoder or 'viterbi', device, max_delay=args.max_delay,
-                   precision=args.precision, backend=args.backend)
+    tracker = Tracker(rate, options.hop_length, options.fmin, options.fmax,
+                      options.model, options.decoder, options.device,
+                      max_delay=args.max_delay, precision=options.precision,
+                      backend=options.backend)
+    return Plan(args.live, tracker, args.voicing_threshold)
 
 
-def run(args, tracker):
-    """Track until the input ends (or Ctrl-C); returns the exit status"""
+def run(plan):
+    """Track until the input ends (or Ctrl-C); returns the exit status
+
+    0: the input ended (or the reader of stdout went away); 1: reading or
+    tracking failed (the error on stderr).
+    """
+    tracker = plan.tracker
     # torch's threads as they are: a push's few frames run on one thread
     # anyway (network.infer.ready), and a backlog, when the model is slower
     # than the audio, on all of them
@@ -97,30 +108,30 @@ def run(args, tracker):
     try:
         output.write(files.CSV_HEADER)
         output.flush()
-        print(f'torchcrepe: ready: {tracker.sample_rate} Hz, model '
+        print(f'{errors.NAME}: ready: {tracker.sample_rate} Hz, model '
               f'{tracker.options.model}, decoder {tracker.options.decoder.__name__}',
               file=sys.stderr, flush=True)
-        chunks = microphone_chunks(tracker.sample_rate) if args.live == 'mic' \
+        chunks = microphone_chunks(tracker.sample_rate) if plan.source == 'mic' \
             else pcm_chunks(sys.stdin.buffer)
         try:
             for samples in chunks:
-                write(output, tracker.push(samples), args.voicing_threshold)
+                write(output, tracker.push(samples), plan.voicing_threshold)
         except KeyboardInterrupt:
             pass  # the end of the recording: print what is left
-        write(output, tracker.finish(), args.voicing_threshold)
+        write(output, tracker.finish(), plan.voicing_threshold)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): nothing left to say
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, output.fileno())
         return 0
     except (OSError, RuntimeError) as error:
-        print(f'torchcrepe: error: {error}', file=sys.stderr)
-        return 1
+        return errors.failure(error)
     return 0
 
 
 def write(output, frames, threshold):
-    """Print frames as .csv rows, flushed"""
+    """Print live.Frames as .csv rows on `output` (a text stream), flushed;
+    `threshold`: periodicity below it leaves the frequency empty"""
     if len(frames):
         output.write(files.csv_rows(frames.time, frames.pitch, frames.periodicity,
                                     files.voiced(frames.periodicity, threshold)))
@@ -128,8 +139,8 @@ def write(output, frames, threshold):
 
 
 def pcm_chunks(stream):
-    """Samples (float32 in [-1, 1)) of 16-bit little-endian mono PCM, as
-    they arrive on a binary stream"""
+    """Samples (float32 numpy arrays in [-1, 1)) of 16-bit little-endian
+    mono PCM, as they arrive on a binary stream, until it ends"""
     descriptor = stream.fileno()
     odd = b''
     while True:
@@ -144,23 +155,23 @@ def pcm_chunks(stream):
 
 def microphone():
     """The sounddevice module, once it and an input device are found;
-    ValueError otherwise"""
+    ParameterError saying what to do otherwise"""
     try:
         import sounddevice
     except (ImportError, OSError) as error:
         # OSError: the module is there but the PortAudio library is not
-        raise ValueError(f'{MIC_HINT} ({error})') from None
+        raise ParameterError(f'{MIC_HINT} ({error})') from None
     try:
         sounddevice.query_devices(kind='input')
     except Exception as error:  # sounddevice.PortAudioError and kin
-        raise ValueError(f'--live mic: no input device found ({error}); '
-                         'pipe audio in with --live - instead') from None
+        raise ParameterError(f'--live mic: no input device found ({error}); '
+                             'pipe audio in with --live - instead') from None
     return sounddevice
 
 
 def microphone_chunks(rate, block=None):
-    """Float32 samples from the default microphone, block by block (10 ms
-    by default), until Ctrl-C"""
+    """Float32 samples (numpy arrays) from the default microphone at `rate`
+    Hz, `block` samples at a time (10 ms by default), until Ctrl-C"""
     sounddevice = microphone()
     arrived = queue.Queue()
 
