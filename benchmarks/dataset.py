@@ -114,7 +114,7 @@ def network_only(model, jobs, frames):
     each, to run `frames` frames through network.infer in folder mode's
     batches; start-up (imports, the model's load) is waited out first"""
     import multiprocessing
-    from torchcrepe.dataset import pool
+    from torchcrepe.folder import pool
 
     started = time.perf_counter()
     jobs = jobs or pool.default_jobs()

@@ -188,3 +188,56 @@ def test_nothing_below_the_command_line_imports_it():
                       if not command_line(name) for target in edges(name)
                       if command_line(target) and not target.endswith('__main__'))
     assert offences == []
+
+
+def inside(name, package):
+    return name.startswith(package + '.')
+
+
+def test_nothing_outside_folder_mode_imports_its_insides():
+    """Folder mode is one package: the rest of torchcrepe uses what
+    torchcrepe.folder exports, never its modules"""
+    offences = sorted(f'{name} imports {target}' for name in MODULES
+                      if name != 'torchcrepe.folder'
+                      and not inside(name, 'torchcrepe.folder')
+                      for target in edges(name)
+                      if inside(target, 'torchcrepe.folder'))
+    assert offences == []
+    # The check sees an import of a folder module where there is one
+    assert 'torchcrepe.folder.base' in edges('torchcrepe.folder.batching')
+
+
+def test_only_the_engine_makes_a_decode_stream():
+    """One frame loop: predict, live and folder mode drive engine.Decoding;
+    only the engine makes the decoder's Stream (and decode.stream itself)"""
+    makers = set()
+    for name in MODULES:
+        for node in ast.walk(parse(name)):
+            if isinstance(node, ast.Call) and (
+                    getattr(node.func, 'attr', None) == 'Stream'
+                    or getattr(node.func, 'id', None) == 'Stream'):
+                makers.add(name)
+    assert makers == {'torchcrepe.engine'}
+
+
+def test_package_init_files_only_re_export():
+    """A subpackage's __init__.py holds its docstring, imports and
+    __all__; the code lives in its modules (the top-level __init__ also
+    holds the lazy `singing` attribute)"""
+    offences = []
+    for name in MODULES:
+        if not is_package(name):
+            continue
+        for node in parse(name).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # the docstring
+            if isinstance(node, ast.Assign) and [
+                    getattr(target, 'id', None) for target in node.targets] == ['__all__']:
+                continue
+            if name == 'torchcrepe' and isinstance(node, ast.FunctionDef) \
+                    and node.name == '__getattr__':
+                continue
+            offences.append(f'{name}:{node.lineno}')
+    assert offences == []

@@ -10,8 +10,9 @@ import pytest
 import torch
 
 import torchcrepe
+from torchcrepe import files
 from torchcrepe import __main__ as cli
-from torchcrepe.dataset import listing, outputs
+from torchcrepe.folder import listing
 
 from .signals import tone, write_wav
 from .test_folder import BAD, GOOD, expected, make_tree
@@ -34,7 +35,7 @@ def tree(tmp_path_factory):
 
 
 def arrays(out, names, format='npz'):
-    return {name: outputs.read(listing.output_path(out, name, format))
+    return {name: files.read_track(listing.output_path(out, name, format))
             for name in names}
 
 

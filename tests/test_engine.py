@@ -3,7 +3,6 @@ import warnings
 import pytest
 import torch
 
-import torchcrepe
 from torchcrepe import decode, engine, network, pipeline
 
 
@@ -92,24 +91,3 @@ def test_live_decoding_takes_what_is_decided():
     offline.update(logits)
     expected, _ = offline.finish()
     assert torch.equal(torch.cat([pitch, rest]), expected[0])
-
-
-def test_only_the_engine_makes_a_decode_stream():
-    # decode.Stream is made in one place; everything else drives Decoding
-    import ast
-    import os
-    root = os.path.dirname(torchcrepe.__file__)
-    makers = set()
-    for directory, _, names in os.walk(root):
-        for name in names:
-            if not name.endswith('.py'):
-                continue
-            path = os.path.join(directory, name)
-            with open(path, encoding='utf-8') as file:
-                tree = ast.parse(file.read())
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call) and getattr(
-                        node.func, 'attr', getattr(node.func, 'id', None)) == 'Stream':
-                    makers.add(os.path.relpath(path, root))
-    assert makers == {'engine.py'}
-    assert decode.Stream is engine.decode.Stream

@@ -381,7 +381,7 @@ LIVE = [
            (torch.zeros(2, 10), VALUE), (torch.full((10,), math.nan), VALUE)),
 ]
 
-FOLDER = pending([
+FOLDER = [
     *cases(torchcrepe.predict_from_folder_to_folder,
            dict(TINY, output_dir=In('out'), jobs=0), 'audio_dir',
            (3, TYPE), (In('missing'), VALUE), (In('a.wav'), VALUE)),
@@ -405,7 +405,7 @@ FOLDER = pending([
            (3, TYPE), (In('songs'), VALUE)),
     *option_cases(torchcrepe.predict_from_folder_to_folder,
                   dict(TINY, audio_dir=In('songs'), output_dir=In('out'), jobs=0)),
-], "audio_dir-3", "output_dir-3", "jobs-'2'", "jobs-1.5", "audio_list-3")
+]
 
 SINGING = [
     *cases(analyse, {}, 'pitch', ('x', TYPE), (torch.zeros(2, 3, 4), VALUE),

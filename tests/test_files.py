@@ -44,6 +44,40 @@ def test_arrays_hold_one_tensor(tmp_path, suffix):
     assert np.array_equal(loaded, PERIODICITY.numpy())
 
 
+def test_npz_holds_the_whole_track_and_the_settings(tmp_path):
+    path = tmp_path / 'out.npz'
+    # A pitch file and a periodicity file in .npz hold the same track
+    files.save_track('periodicity', path, PITCH, PERIODICITY, TIMES, VOICED,
+                     {'model': 'tiny'})
+    with np.load(path) as arrays:  # no pickle needed
+        assert sorted(arrays.files) == ['periodicity', 'pitch', 'settings', 'time']
+        assert arrays['time'].dtype == np.float64
+        assert arrays['pitch'].dtype == arrays['periodicity'].dtype == np.float32
+        np.testing.assert_array_equal(arrays['pitch'], PITCH[0].numpy())
+        np.testing.assert_array_equal(arrays['periodicity'], PERIODICITY[0].numpy())
+        assert json.loads(str(arrays['settings'])) == {'model': 'tiny'}
+
+
+@pytest.mark.parametrize('suffix', ['.npz', '.csv', '.json'])
+def test_read_track_reads_every_track_format(tmp_path, suffix):
+    path = tmp_path / f'out{suffix}'
+    files.save_track('pitch', path, PITCH, PERIODICITY, TIMES, VOICED, {})
+    time, pitch, periodicity = files.read_track(path)
+    np.testing.assert_allclose(time, TIMES)
+    np.testing.assert_allclose(periodicity, PERIODICITY[0].numpy(), rtol=1e-6)
+    # .npz keeps every pitch; the tables show unvoiced frames as empty
+    expected = PITCH[0].numpy() if suffix == '.npz' else [220., 221.5, np.nan]
+    np.testing.assert_allclose(pitch, expected)
+
+
+def test_read_track_refuses_one_tensor_formats(tmp_path):
+    path = tmp_path / 'out.npy'
+    files.save_track('pitch', path, PITCH, PERIODICITY, TIMES, VOICED, {})
+    with pytest.raises(files.ParameterError, match=r"path must be a track file "
+                       r"\(\.npz, \.csv, \.json\); got '.*out\.npy'"):
+        files.read_track(path)
+
+
 def test_staged_writes_all_or_nothing(tmp_path):
     first, second = tmp_path / 'a.txt', tmp_path / 'b.txt'
     second.write_text('old')

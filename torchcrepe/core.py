@@ -15,6 +15,7 @@ import torch
 from . import checks, decode, framing, load, outputs, paths, pipeline
 from .constants import (CENTS_PER_BIN, MAX_FMAX, PITCH_BINS, SAMPLE_RATE,
                         UNVOICED, VOICING_THRESHOLD, WINDOW_SIZE)
+from .defaults import DECODER, FMAX, FMIN, MODEL, VOICING
 from .framing import frame_count, frame_times, frames, model_hop
 from .network import BLOCK_SIZE, block_size, infer
 from .pipeline import (DEFAULT_BATCH_SIZE, Settings, mask, periodicity,
@@ -25,6 +26,9 @@ T = TypeVar('T')
 
 # Output files, one per input; None where an output is not wanted
 Files = Sequence[Optional[FilePath]]
+
+# The default decoder, as the functions' signatures show it (0.0.24's)
+DECODE: Decoder = decode.DECODERS[DECODER]
 
 
 __all__ = ['CENTS_PER_BIN',
@@ -60,10 +64,10 @@ __all__ = ['CENTS_PER_BIN',
 def predict(audio: torch.Tensor,
             sample_rate: int,
             hop_length: int | None = None,
-            fmin: float = 50.,
-            fmax: float = MAX_FMAX,
-            model: str = 'full',
-            decoder: Decoder = decode.viterbi,
+            fmin: float = FMIN,
+            fmax: float = FMAX,
+            model: str = MODEL,
+            decoder: Decoder = DECODE,
             return_harmonicity: bool = False,
             return_periodicity: bool = False,
             batch_size: int | None = None,
@@ -133,10 +137,10 @@ def predict(audio: torch.Tensor,
 
 def predict_from_file(audio_file: FilePath,
                       hop_length: int | None = None,
-                      fmin: float = 50.,
-                      fmax: float = MAX_FMAX,
-                      model: str = 'full',
-                      decoder: Decoder = decode.viterbi,
+                      fmin: float = FMIN,
+                      fmax: float = FMAX,
+                      model: str = MODEL,
+                      decoder: Decoder = DECODE,
                       return_harmonicity: bool = False,
                       return_periodicity: bool = False,
                       batch_size: int | None = None,
@@ -163,10 +167,10 @@ def predict_from_file_to_file(audio_file: FilePath,
                               output_harmonicity_file: FilePath | None = None,
                               output_periodicity_file: FilePath | None = None,
                               hop_length: int | None = None,
-                              fmin: float = 50.,
-                              fmax: float = MAX_FMAX,
-                              model: str = 'full',
-                              decoder: Decoder = decode.viterbi,
+                              fmin: float = FMIN,
+                              fmax: float = FMAX,
+                              model: str = MODEL,
+                              decoder: Decoder = DECODE,
                               batch_size: int | None = None,
                               device: Device = 'cpu',
                               pad: bool = True,
@@ -174,7 +178,7 @@ def predict_from_file_to_file(audio_file: FilePath,
                               precision: str | None = None,
                               progress: bool = False,
                               backend: str = 'torch',
-                              voicing_threshold: float = VOICING_THRESHOLD) -> None:
+                              voicing_threshold: float = VOICING) -> None:
     """Estimate pitch from a file and save it (torch.save)
 
     Arguments
@@ -204,10 +208,10 @@ def predict_from_files_to_files(audio_files: Sequence[FilePath],
                                 output_harmonicity_files: Files | None = None,
                                 output_periodicity_files: Files | None = None,
                                 hop_length: int | None = None,
-                                fmin: float = 50.,
-                                fmax: float = MAX_FMAX,
-                                model: str = 'full',
-                                decoder: Decoder = decode.viterbi,
+                                fmin: float = FMIN,
+                                fmax: float = FMAX,
+                                model: str = MODEL,
+                                decoder: Decoder = DECODE,
                                 batch_size: int | None = None,
                                 device: Device = 'cpu',
                                 pad: bool = True,
@@ -215,7 +219,7 @@ def predict_from_files_to_files(audio_files: Sequence[FilePath],
                                 precision: str | None = None,
                                 progress: bool = False,
                                 backend: str = 'torch',
-                                voicing_threshold: float = VOICING_THRESHOLD) -> None:
+                                voicing_threshold: float = VOICING) -> None:
     """Estimate pitch for many files, loading the model once
 
     Arguments as `predict_from_file_to_file`, with lists of files.
@@ -238,7 +242,7 @@ def predict_from_files_to_files(audio_files: Sequence[FilePath],
 def embed(audio: torch.Tensor,
           sample_rate: int,
           hop_length: int | None = None,
-          model: str = 'full',
+          model: str = MODEL,
           batch_size: int | None = None,
           device: Device = 'cpu',
           pad: bool = True,
@@ -264,7 +268,7 @@ def embed(audio: torch.Tensor,
 
 def embed_from_file(audio_file: FilePath,
                     hop_length: int | None = None,
-                    model: str = 'full',
+                    model: str = MODEL,
                     batch_size: int | None = None,
                     device: Device = 'cpu',
                     pad: bool = True,
@@ -285,7 +289,7 @@ def embed_from_file(audio_file: FilePath,
 def embed_from_file_to_file(audio_file: FilePath,
                             output_file: FilePath,
                             hop_length: int | None = None,
-                            model: str = 'full',
+                            model: str = MODEL,
                             batch_size: int | None = None,
                             device: Device = 'cpu',
                             pad: bool = True,
@@ -305,7 +309,7 @@ def embed_from_file_to_file(audio_file: FilePath,
 def embed_from_files_to_files(audio_files: Sequence[FilePath],
                               output_files: Sequence[FilePath],
                               hop_length: int | None = None,
-                              model: str = 'full',
+                              model: str = MODEL,
                               batch_size: int | None = None,
                               device: Device = 'cpu',
                               pad: bool = True,
@@ -328,8 +332,8 @@ def embed_from_files_to_files(audio_files: Sequence[FilePath],
 
 def postprocess(probabilities: torch.Tensor,
                 fmin: float = 0.,
-                fmax: float = MAX_FMAX,
-                decoder: Decoder = decode.viterbi,
+                fmax: float = FMAX,
+                decoder: Decoder = DECODE,
                 return_harmonicity: bool = False,
                 return_periodicity: bool = False) -> Prediction:
     """Decode the network's probabilities into pitch and periodicity

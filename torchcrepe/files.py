@@ -1,16 +1,27 @@
 """Writing results: formats chosen by extension, never half-written.
 
-Pitch and periodicity files:
-- `.npy`: the (1, frames) array, as numpy.save writes it
+Each extension has one layout, whichever function or mode writes it.
+
+Track formats (a whole pitch track: a pitch file and a periodicity file in
+one of these hold the same; folder mode writes only these):
+- `.npz`: arrays `time` (frames,) float64 seconds (frame centres),
+  `pitch` (frames,) float32 Hz, `periodicity` (frames,) float32, and
+  `settings`, a 0-d string array holding the settings' JSON;
+  `numpy.load(path)` reads it without pickle
 - `.csv`: header `time,frequency,periodicity`, one row per frame: the time
   of the frame's centre in seconds, the pitch in Hz (empty where the
   frame is unvoiced: periodicity below the voicing threshold), and the
   periodicity
 - `.json`: {"time": [...], "frequency": [... null where unvoiced ...],
   "periodicity": [...], plus the settings that made them}
+
+One-tensor formats (the pitch in a pitch file, the periodicity in a
+periodicity file):
+- `.npy`: the (1, frames) array, as numpy.save writes it
 - anything else (`.pt` ...): the (1, frames) tensor, torch.save'd, as 0.0.24
 
-Embeddings take `.npy` or torch.save.
+`read_track` reads any track format back. Embeddings take `.npy` or
+torch.save.
 """
 import contextlib
 import errno
@@ -21,8 +32,11 @@ import tempfile
 import numpy as np
 import torch
 
+from .utils import ParameterError
 
-TABLE_FORMATS = ('.csv', '.json')
+
+# Formats that hold a whole track (time, pitch, periodicity)
+TRACK_FORMATS = ('.npz', '.csv', '.json')
 ARRAY_FORMATS = ('.npy',)
 
 
@@ -153,7 +167,9 @@ def save_track(kind, path, pitch, periodicity, times, voiced, metadata,
     """
     target = path if target is None else target
     suffix = extension(path)
-    if suffix == '.csv':
+    if suffix == '.npz':
+        _write_npz(target, pitch, periodicity, times, metadata)
+    elif suffix == '.csv':
         _write_csv(target, pitch, periodicity, times, voiced)
     elif suffix == '.json':
         _write_json(target, pitch, periodicity, times, voiced, metadata)
@@ -215,3 +231,40 @@ def _write_json(target, pitch, periodicity, times, voiced, metadata):
     with open(target, 'w', **_text_options('w')) as file:
         json.dump(document, file)
         file.write('\n')
+
+
+def _write_npz(target, pitch, periodicity, times, metadata):
+    with open(target, 'wb') as file:
+        np.savez(file, time=np.asarray(times, dtype=np.float64),
+                 pitch=_float32(pitch), periodicity=_float32(periodicity),
+                 settings=np.array(json.dumps(metadata)))
+
+
+def _float32(values):
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=np.float32).reshape(-1)
+
+
+def read_track(path):
+    """(time, pitch, periodicity) of a track file (.npz, .csv or .json),
+    each a (frames,) numpy array: seconds, Hz (NaN where a .csv/.json
+    shows the frame unvoiced), 0..1"""
+    suffix = extension(path)
+    if suffix == '.npz':
+        with np.load(path) as arrays:
+            return arrays['time'], arrays['pitch'], arrays['periodicity']
+    with open(path, encoding='utf-8') as file:
+        if suffix == '.json':
+            document = json.load(file)
+            return (np.array(document['time']),
+                    np.array([np.nan if hz is None else hz
+                              for hz in document['frequency']]),
+                    np.array(document['periodicity']))
+        if suffix != '.csv':
+            raise ParameterError(f'path must be a track file '
+                                 f'({", ".join(TRACK_FORMATS)}); got '
+                                 f'{os.fspath(path)!r}')
+        rows = [line.rstrip('\n').split(',') for line in file][1:]
+    return tuple(np.array([float(row[column]) if row[column] else np.nan
+                           for row in rows]) for column in range(3))

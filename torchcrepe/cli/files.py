@@ -203,7 +203,7 @@ def _check_embedding(output_files, periodicity, plot_files):
         if given is not None:
             raise ParameterError(f'{option} cannot be used with --embed')
     for path in output_files:
-        if files.extension(path) in files.TABLE_FORMATS:
+        if files.extension(path) in files.TRACK_FORMATS:
             raise ParameterError(
                 f'--output_files: embeddings are saved as .pt or .npy, '
                 f'not {files.extension(path)} ({path})')

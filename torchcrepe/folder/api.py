@@ -13,82 +13,87 @@ threads; 0: all in this process; more than the cores are capped at the
 cores, with a warning. Symbolic links are followed, each real directory
 and file once: a link loop, a dangling link or an unreadable folder is a
 failure of that entry, and a second path to a file (a link, a repeated
-line of --audio_list) is left out with a warning (dataset.listing says
-which path wins). See torchcrepe.dataset for the parts.
+line of --audio_list) is left out with a warning (listing says
+which path wins). The parts are the other modules of torchcrepe.folder.
 """
+from __future__ import annotations
+
 import dataclasses
 import os
 import warnings
+from collections.abc import Iterator
+from typing import Any
 
-from . import distributed
-from .dataset import base, driver, listing, outputs, pool
-from .defaults import DECODER, FMAX, FMIN, MODEL, VOICING
-from .utils import ParameterError, caller_level, choice
+from ..defaults import DECODER, FMAX, FMIN, MODEL, VOICING
+from ..types import Decoder, Device, FilePath
+from ..utils import ParameterError, ParameterTypeError, caller_level, choice
+from . import base, driver, listing, pool, ray_engine, task
 
 
 ENGINES = ('local', 'ray')
 
-# The output formats (each holds time, pitch, periodicity; see
-# dataset.outputs), and the format and engine when none is named
-FORMATS = listing.FORMATS
+# The output formats: torchcrepe.files' track formats, each holding time,
+# pitch, periodicity; and the format and engine when none is named
+FORMATS = tuple(suffix[1:] for suffix in base.TRACK_FORMATS)
 FORMAT = 'npz'
 ENGINE = 'local'
 
 
-def predict_from_folder_to_folder(audio_dir=None,
-                                  output_dir=None,
-                                  hop_length=None,
-                                  fmin=FMIN,
-                                  fmax=FMAX,
-                                  model=MODEL,
-                                  decoder=DECODER,
-                                  batch_size=None,
-                                  device='cpu',
-                                  pad=True,
+def predict_from_folder_to_folder(audio_dir: FilePath | None = None,
+                                  output_dir: FilePath | None = None,
+                                  hop_length: int | None = None,
+                                  fmin: float = FMIN,
+                                  fmax: float = FMAX,
+                                  model: str = MODEL,
+                                  decoder: str | Decoder = DECODER,
+                                  batch_size: int | None = None,
+                                  device: Device = 'cpu',
+                                  pad: bool = True,
                                   *,
-                                  precision=None,
-                                  progress=False,
-                                  backend='torch',
-                                  voicing_threshold=VOICING,
-                                  format=FORMAT,
-                                  jobs=None,
-                                  overwrite=False,
-                                  engine=ENGINE,
-                                  audio_list=None,
-                                  ray_address=None):
+                                  precision: str | None = None,
+                                  progress: bool = False,
+                                  backend: str = 'torch',
+                                  voicing_threshold: float = VOICING,
+                                  format: str = FORMAT,
+                                  jobs: int | None = None,
+                                  overwrite: bool = False,
+                                  engine: str = ENGINE,
+                                  audio_list: FilePath | None = None,
+                                  ray_address: str | None = None
+                                  ) -> task.Summary:
     """Track the pitch of every audio file under a folder, one output each
 
     Arguments
         audio_dir (str): the input tree, read recursively (extensions in
-            dataset.listing.AUDIO_EXTENSIONS); or None with audio_list
+            listing.AUDIO_EXTENSIONS); or None with audio_list
         output_dir (str): OUT; each file's output goes to the same
             relative path with its extension replaced by `format`'s
         format (str): 'npz' (default), 'npy', 'csv', 'json' or 'pt' (see
-            dataset.outputs); every format holds time, pitch, periodicity
+            writing); every format holds time, pitch, periodicity
         jobs (int or None): worker processes, each reading, tracking and
             writing whole chunks of files with cores // jobs torch threads;
             None for one per core; 0 for none (all in this process, with
             torch's threads as they are). More than the cores this process
-            may run on (dataset.pool.cores()) is capped at the cores, with a
+            may run on (pool.cores()) is capped at the cores, with a
             UserWarning: each worker needs a core for its thread, and more
             would only take turns on them. With engine='ray': the actors
             (None: one per CPU, or GPU, of the cluster), capped the same way
             at the cluster's CPUs (GPUs) when the run starts (see
-            distributed.actor_count). Refused: negative, bool, not an int
+            ray_engine.actor_count). Refused: negative, bool, not an int
         overwrite (bool): recompute files whose output exists
         engine (str): 'local', or 'ray' (pip install 'torchcrepe[ray]')
         audio_list (str or None): a text file of audio paths, one a line,
             instead of audio_dir; lines naming the same file are done
-            once, at the first of them (dataset.listing.manifest)
+            once, at the first of them (listing.manifest)
         ray_address (str or None): a Ray cluster; None for $RAY_ADDRESS,
             else a local Ray instance
         decoder (str or function): one of decode.DECODERS; viterbi and
             argmax draw their dither from a generator seeded from the
-            file's relative path (dataset.listing.seed_from)
+            file's relative path (listing.seed_from)
         others as predict_from_files_to_files
 
     Returns
-        dataset.outputs.Summary: succeeded, skipped, failed, audio_seconds
+        task.Summary: succeeded, skipped, failed, audio_seconds
         (files; an entry left out as a second path to a file is in none)
 
     Raises ParameterError (a ValueError, naming the argument) before any
@@ -108,38 +113,41 @@ class Planned:
     """A folder run whose arguments passed every check: what `plan`
     returns and `execute` runs (once: `items` is consumed)
 
-    job (dataset.outputs.Job): the settings and output folder of each file
+    job (task.Job): the settings and output folder of each file
     items (iterator): the listing, its first entry already found
     total (int or None): the entries, counted for the progress bar
     address (str or None): the Ray cluster, with engine 'ray'
     engine (str), jobs (int or None), progress (bool): as given
     """
-    job: outputs.Job
-    items: object
-    total: object
-    address: object
+    job: task.Job
+    items: Iterator[Any]
+    total: int | None
+    address: str | None
     engine: str
-    jobs: object
+    jobs: int | None
     progress: bool
 
 
-def execute(planned):
-    """Run a Planned folder run; returns dataset.outputs.Summary"""
+def execute(planned: Planned) -> task.Summary:
+    """Run a Planned folder run; returns task.Summary"""
     if planned.engine == 'ray':
-        def engine_(pending, profile):
-            return distributed.records(pending, planned.job, planned.address,
+        def engine_(pending: Iterator[Any], profile: Any) -> Iterator[Any]:
+            return ray_engine.records(pending, planned.job, planned.address,
                                        planned.jobs, profile)
     else:
         jobs = pool.default_jobs() if planned.jobs is None else _capped(planned.jobs)
 
-        def engine_(pending, profile):
+        def engine_(pending: Iterator[Any], profile: Any) -> Iterator[Any]:
             return pool.records(pending, planned.job, jobs, profile)
     return driver.run(planned.items, planned.job, engine_, planned.progress,
                       planned.total)
 
 
-def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
-         overwrite, voicing_threshold, progress, options):
+def plan(audio_dir: FilePath | None, output_dir: FilePath | None,
+         audio_list: FilePath | None, format: str, jobs: int | None,
+         engine: str, ray_address: str | None, overwrite: bool,
+         voicing_threshold: float, progress: bool,
+         options: dict[str, Any]) -> Planned:
     """Check everything before any work; returns a Planned run
 
     Arguments as predict_from_folder_to_folder's, `options` being the
@@ -151,12 +159,22 @@ def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
     options = dict(options, decoder=_decoder_name(settings.decoder),
                    fmin=settings.fmin, fmax=settings.fmax,
                    device=str(settings.device), pad=settings.pad)
-    choice(format, listing.FORMATS, 'format')
+    if format in ('npy', 'pt'):
+        raise ParameterError(
+            f'format must be one of {", ".join(map(repr, FORMATS))}; got '
+            f'{format!r}: folder mode writes one file per input, holding time, '
+            f'pitch and periodicity, and .{format} holds one tensor (the '
+            f'layout predict_from_file_to_file writes)')
+    choice(format, FORMATS, 'format')
     choice(engine, ENGINES, 'engine')
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)
-                             or jobs < 0):
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)):
+        raise ParameterTypeError(f'jobs must be None or an integer >= 0; got {jobs!r}')
+    if jobs is not None and jobs < 0:
         raise ParameterError(f'jobs must be None or an integer >= 0; got {jobs!r}')
     base.checks.voicing_threshold(voicing_threshold)
+    for value, argument in ((audio_dir, 'audio_dir'), (audio_list, 'audio_list'),
+                            (output_dir, 'output_dir')):
+        base.single_path(value, argument, allow_none=True)
     items = _listing(audio_dir, audio_list, output_dir)
     head, items = listing.first(items)
     if head is None:
@@ -165,17 +183,18 @@ def plan(audio_dir, output_dir, audio_list, format, jobs, engine, ray_address,
                              f'{", ".join(listing.AUDIO_EXTENSIONS)})')
     address = None
     if engine == 'ray':
-        address = distributed.check(ray_address)
+        address = ray_engine.check(ray_address)
+    assert output_dir is not None  # _listing refuses None
     _make_output_dir(output_dir)
     total = None
     if progress:
         total = sum(1 for _ in _listing(audio_dir, audio_list, output_dir))
-    job = outputs.Job(options, os.path.abspath(output_dir), format,
+    job = task.Job(options, os.path.abspath(output_dir), format,
                       bool(overwrite), float(voicing_threshold))
     return Planned(job, items, total, address, engine, jobs, bool(progress))
 
 
-def _capped(jobs):
+def _capped(jobs: int) -> int:
     """jobs, at most the cores this process may run on (one warning)"""
     cores = pool.cores()
     if jobs <= cores:
@@ -189,7 +208,7 @@ def _capped(jobs):
     return cores
 
 
-def _decoder_name(decoder):
+def _decoder_name(decoder: Decoder) -> str:
     try:
         return base.decoder_name(decoder)
     except StopIteration:
@@ -199,7 +218,8 @@ def _decoder_name(decoder):
             f'decoder cannot be seeded per file); got {decoder!r}') from None
 
 
-def _listing(audio_dir, audio_list, output_dir):
+def _listing(audio_dir: FilePath | None, audio_list: FilePath | None,
+             output_dir: FilePath | None) -> Iterator[Any]:
     if (audio_dir is None) == (audio_list is None):
         raise ParameterError('give exactly one of audio_dir and audio_list')
     if output_dir is None:
@@ -210,13 +230,14 @@ def _listing(audio_dir, audio_list, output_dir):
         if not os.access(audio_list, os.R_OK):
             raise ParameterError(f'audio_list {audio_list!r} cannot be read')
         return listing.manifest(audio_list)
+    assert audio_dir is not None  # exactly one of the two is given
     if not os.path.isdir(audio_dir):
         state = 'is not a directory' if os.path.exists(audio_dir) else 'does not exist'
         raise ParameterError(f'audio_dir {audio_dir!r} {state}')
     return listing.walk(audio_dir, skip=output_dir)
 
 
-def _make_output_dir(output_dir):
+def _make_output_dir(output_dir: FilePath) -> None:
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
         raise ParameterError(f'output_dir {output_dir!r} exists and is not a directory')
     try:

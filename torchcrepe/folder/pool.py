@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 
-from . import chunk, outputs
+from . import chunk, task
 from .profile import Profile
 
 
@@ -78,7 +78,7 @@ def records(items, job, jobs, profile=None):
 
     Arguments
         items (iterable of listing.Item): the files to process
-        job (outputs.Job)
+        job (task.Job)
         jobs (int): worker processes; 0 processes the files in this process
             (with torch's threads as they are)
         profile (Profile or None): seconds per stage, summed over workers,
@@ -233,7 +233,7 @@ class Pool:
             files = sent.pop(first)
             why = _death(worker.process.exitcode)
             done[first] = [
-                outputs.Record(item, 0., 'WorkerDied',
+                task.Record(item, 0., 'WorkerDied',
                                f'the worker process processing the chunk of '
                                f'{len(files)} files holding {item.path!r} died '
                                f'({why}); its files that have no output were '

@@ -2,7 +2,7 @@
 
 The engine is a function of an iterator of Items (those still to do) and
 a profile.Profile (to which it adds its seconds per stage) that returns an
-iterator of outputs.Record, one per item, in listing order.
+iterator of task.Record, one per item, in listing order.
 
 The listing's refused entries (symlink loops, dangling links, unreadable
 folders) are failures, written to failures.jsonl in listing order among
@@ -17,7 +17,7 @@ import time
 
 import tqdm
 
-from . import base, listing, outputs
+from . import base, listing, task
 from .profile import Profile
 
 
@@ -28,7 +28,7 @@ STALE_MARGIN = 1.
 
 
 def run(items, job, engine, progress=False, total=None):
-    """Run `engine` over `items`; returns outputs.Summary
+    """Run `engine` over `items`; returns task.Summary
 
     OUT/failures.jsonl lists the failed files and the entries the listing
     refused (one JSON object a line: path, relative, error, message, in
@@ -36,7 +36,7 @@ def run(items, job, engine, progress=False, total=None):
     empty when nothing failed, and an interrupted run leaves the previous
     one in place.
     """
-    summary = outputs.Summary(failures_file=os.path.join(job.output_dir, FAILURES),
+    summary = task.Summary(failures_file=os.path.join(job.output_dir, FAILURES),
                               profile=Profile())
     started = time.perf_counter()
     bar = tqdm.tqdm(total=total, desc='torchcrepe', unit='file',
@@ -55,7 +55,7 @@ def run(items, job, engine, progress=False, total=None):
                                 f'out: {item.reason}', file=sys.stderr)
                 bar.update()
             elif item.error is not None:
-                listed.append(outputs.Record(item, 0., item.error, item.message))
+                listed.append(task.Record(item, 0., item.error, item.message))
             elif job.skip(item):
                 summary.skipped += 1
                 bar.update()
@@ -88,7 +88,7 @@ def _count(summary, failures, record):
         summary.audio_seconds += record.seconds
     else:
         summary.failed += 1
-        failures.write(outputs.failure_line(record))
+        failures.write(task.failure_line(record))
         failures.flush()
 
 

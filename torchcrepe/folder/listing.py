@@ -33,10 +33,6 @@ import stat as stat_module
 AUDIO_EXTENSIONS = ('.wav', '.wave', '.flac', '.ogg', '.oga', '.opus',
                     '.mp3', '.aif', '.aiff', '.aifc', '.au')
 
-# Output formats: npz (default) holds time, pitch, periodicity and the
-# settings; see outputs.py for the others
-FORMATS = ('npz', 'npy', 'csv', 'json', 'pt')
-
 # Item.error of the entries the listing refuses
 SYMLINK_LOOP = 'SymlinkLoop'
 DANGLING_SYMLINK = 'DanglingSymlink'

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import torchcrepe
-from torchcrepe.dataset import chunk, listing, outputs, pool
-from torchcrepe.dataset.profile import Profile, STAGES
+from torchcrepe import files
+from torchcrepe.folder import chunk, listing, pool, task
+from torchcrepe.folder.profile import Profile, STAGES
 
 from .signals import tone, write_wav
 
@@ -37,7 +38,7 @@ def job(out):
     options = dict(hop_length=None, fmin=50., fmax=torchcrepe.MAX_FMAX,
                    model='tiny', decoder='viterbi', batch_size=None,
                    device='cpu', pad=True, precision=None, backend='torch')
-    return outputs.Job(options, out)
+    return task.Job(options, out)
 
 
 def test_jobs_0_equals_jobs_2_in_order(tree, tmp_path):
@@ -62,7 +63,7 @@ def test_jobs_0_equals_jobs_2_in_order(tree, tmp_path):
     for item in items:
         if item.relative in BROKEN:
             continue
-        first, second = (outputs.read(listing.output_path(results[jobs][0],
+        first, second = (files.read_track(listing.output_path(results[jobs][0],
                                                           item.relative, 'npz'))
                          for jobs in (0, 2))
         for left, right in zip(first, second):

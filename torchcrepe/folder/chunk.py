@@ -3,13 +3,15 @@ frame, run the network, decode, write.
 
 The one code path of folder mode: the local engine's worker processes
 (pool.py), `jobs=0` (the driver's own process) and the Ray actors
-(torchcrepe.distributed) all call `process`. The frames of a chunk's files
-share the network's blocks (tracking.Batcher), so small files do not each
+(torchcrepe.folder.ray_engine) all call `process`. The frames of a chunk's files
+share the network's blocks (batching.Batcher), so small files do not each
 pad a block of their own.
 """
-from . import outputs, reading
+import os
+
+from . import base, reading, task
+from .batching import Batcher
 from .profile import Profile
-from .tracking import Batcher
 
 
 # Files per chunk: enough that the network's blocks mix several short
@@ -23,11 +25,11 @@ def process(items, job, profile=None):
 
     Arguments
         items (list of listing.Item)
-        job (outputs.Job)
+        job (task.Job)
         profile (Profile or None): seconds per stage are added to it
 
     Returns
-        list of outputs.Record, one per item, in the order of `items`
+        list of task.Record, one per item, in the order of `items`
     """
     profile = Profile() if profile is None else profile
     options = job.settings()
@@ -37,8 +39,8 @@ def process(items, job, profile=None):
         with profile.timed('reading'):
             prepared = reading.prepare(item, options.hop_length, options.pad)
         if isinstance(prepared, reading.Failed):
-            records[item] = outputs.Record(item, 0., prepared.error,
-                                           prepared.message)
+            records[item] = task.Record(item, 0., prepared.error,
+                                        prepared.message)
             continue
         for tracked in tracker.add(prepared):
             records[tracked.item] = _written(job, tracked, profile)
@@ -63,7 +65,18 @@ def _written(job, tracked, profile):
     """Write a Tracked file; its Record (an OSError is the file's failure)"""
     try:
         with profile.timed('writing'):
-            outputs.write(job, tracked)
+            write(job, tracked)
     except OSError as error:
-        return outputs.Record(tracked.item, 0., type(error).__name__, str(error))
-    return outputs.Record(tracked.item, tracked.seconds)
+        return task.Record(tracked.item, 0., type(error).__name__, str(error))
+    return task.Record(tracked.item, tracked.seconds)
+
+
+def write(job, tracked):
+    """Write one Tracked file's output (a track format of torchcrepe.files,
+    by job.format) atomically, making its folders"""
+    path = job.output(tracked.item)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    voiced = base.voiced(tracked.periodicity, job.voicing_threshold)
+    with base.staged([path]) as (target,):
+        base.save_track('pitch', path, tracked.pitch, tracked.periodicity,
+                        tracked.times, voiced, job.metadata(tracked), target)
