@@ -291,7 +291,7 @@ def test_failed_export_leaves_the_old_file(monkeypatch, tmp_path):
 
     def broken(*args, **kwargs):
         raise RuntimeError('conversion failed')
-    monkeypatch.setattr(torchcrepe.export.graphs, 'network', broken)
+    monkeypatch.setattr(torchcrepe.graphs, 'network', broken)
     for call, path in ((torchcrepe.export.onnx, onnx_path), (torchcrepe.export.coreml, package)):
         with pytest.raises(RuntimeError, match='conversion failed'):
             call('tiny', path)

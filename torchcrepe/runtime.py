@@ -11,7 +11,7 @@ import threading
 
 import torch
 
-from . import export, paths
+from . import graphs, paths
 from .model import check_capacity
 from .utils import ParameterError, choice, require
 
@@ -39,7 +39,7 @@ def session(capacity, output='probabilities', path=None):
             exports the bundled weights in memory on first use
     """
     check_capacity(capacity, 'capacity')
-    choice(output, export.OUTPUTS, 'output')
+    choice(output, graphs.OUTPUTS, 'output')
     onnxruntime = require('onnxruntime', "backend='onnx'", 'export')
     key = (capacity, output)
     with SESSIONS.lock:
@@ -52,7 +52,7 @@ def session(capacity, output='probabilities', path=None):
 def _build(onnxruntime, capacity, output, path):
     """A new session from the bundled weights or an .onnx file"""
     if path is None:
-        model = export.onnx_model(capacity, output).SerializeToString()
+        model = graphs.onnx_model(capacity, output).SerializeToString()
     else:
         model = os.fspath(paths.single(path, 'path'))
         if not os.path.isfile(model):
@@ -80,7 +80,7 @@ def run(block, capacity, embed=False):
     output = 'embedding' if embed else 'probabilities'
     block = block.to('cpu', torch.float32).numpy()
     result = torch.from_numpy(
-        session(capacity, output).run([output], {export.INPUT: block})[0])
+        session(capacity, output).run([output], {graphs.INPUT: block})[0])
     if embed:
         # (frames, 32, E) -> the network's (frames, C5, 8, 1)
         return result.reshape(result.shape[0], -1, 8, 1)
@@ -91,10 +91,10 @@ def _check(runner, capacity, output, path):
     """A session from a file must be the capacity and output asked for"""
     inputs = [node.name for node in runner.get_inputs()]
     outputs = [node.name for node in runner.get_outputs()]
-    if inputs != [export.INPUT] or outputs != [output]:
+    if inputs != [graphs.INPUT] or outputs != [output]:
         raise ParameterError(
             f'path: the ONNX file {path!r} has inputs {inputs} and outputs '
-            f'{outputs}; expected [{export.INPUT!r}] and [{output!r}]')
+            f'{outputs}; expected [{graphs.INPUT!r}] and [{output!r}]')
     recorded = runner.get_modelmeta().custom_metadata_map.get('capacity')
     if recorded is not None and recorded != capacity:
         raise ParameterError(

@@ -8,7 +8,7 @@ before any work starts.
 import dataclasses
 import os
 
-from ..export import BATCH_RANGE, FORMATS, ONNX_OPSET, OUTPUTS, PRECISIONS, coreml, onnx
+from ..graphs import BATCH_RANGE, FORMATS, ONNX_OPSET, OUTPUTS, PRECISIONS, coreml, onnx
 from ..model import CAPACITIES
 from ..utils import ParameterError
 from . import errors

@@ -14,7 +14,7 @@ Framing, normalisation and decoding stay outside, in the app (see
 `CONTRACT` and the README): they are what `preprocess` and `postprocess`
 do here. The formats need the optional extra: pip install 'torchcrepe[export]'.
 """
-from .graphs import (BATCH_RANGE, CONTRACT, FORMATS, INPUT, ONNX_OPSET,
+from ..graphs import (BATCH_RANGE, CONTRACT, FORMATS, INPUT, ONNX_OPSET,
                      OUTPUTS, PRECISIONS, Network, coreml, coreml_model,
                      metadata, network, onnx, onnx_model, output_shape)
 

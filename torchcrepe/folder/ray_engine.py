@@ -23,13 +23,18 @@ and `max_task_retries=MAX_TASK_RETRIES`: an actor process that dies
 (killed, out of memory) is restarted and its unfinished chunk is run again;
 outputs are written atomically, so a chunk run twice writes the same files.
 """
+from __future__ import annotations
+
 import collections
 import os
 import socket
 import warnings
+from typing import Any
 
 import torch
 
+from ..defaults import DECODER, FMAX, FMIN, MODEL
+from ..types import Device
 from ..utils import ParameterError, caller_level, require
 from . import base, chunk, reading
 from .batching import Batcher
@@ -104,18 +109,21 @@ class PitchTracker:
     `path`, as folder mode seeds it from the relative path.
     """
 
-    def __init__(self, model='full', decoder='viterbi', hop_length=None,
-                 fmin=50., fmax=base.MAX_FMAX, pad=True, precision=None,
-                 batch_size=None, device=None):
+    def __init__(self, model: str = MODEL, decoder: str = DECODER,
+                 hop_length: int | None = None, fmin: float = FMIN,
+                 fmax: float = FMAX, pad: bool = True,
+                 precision: str | None = None, batch_size: int | None = None,
+                 device: Device | None = None) -> None:
         if device is None:
             device = 'cuda' if _ray().get_gpu_ids() and torch.cuda.is_available() else 'cpu'
+        # settings checks the decoder's name (a ParameterError naming it)
         self.options = base.settings(
-            hop_length, fmin, fmax, model, base.DECODERS[decoder], batch_size,
-            device, pad, precision)
+            hop_length, fmin, fmax, model, decoder, batch_size, device, pad,
+            precision)
         with torch.no_grad():  # load the model now, once
             base.probabilities(torch.zeros(1, 1024), self.options)
 
-    def __call__(self, batch):
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         keys = batch.get('key', batch.get('path'))
         count = len(next(iter(batch.values())))
         keys = [str(key) for key in keys] if keys is not None else \

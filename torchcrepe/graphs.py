@@ -1,5 +1,6 @@
-"""The exported networks: what the graph holds (CONTRACT, Network) and the
-ONNX and Core ML writers; torchcrepe.export re-exports its public names."""
+"""The network as a portable graph: what the graph holds (CONTRACT,
+Network) and the ONNX and Core ML writers. torchcrepe.export re-exports its
+public names and holds `python -m torchcrepe.export`."""
 from __future__ import annotations
 
 import contextlib
@@ -14,13 +15,13 @@ from typing import Any, Iterator, cast
 
 import torch
 
-from .. import constants, paths, weights
-from ..constants import (CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS, SAMPLE_RATE,
+from . import constants, paths, weights
+from .constants import (CENTS_OFFSET, CENTS_PER_BIN, PITCH_BINS, SAMPLE_RATE,
                          WINDOW_SIZE)
-from ..files import staged
-from ..model import Crepe, block, check_capacity, embedding_size, kernel_taps
-from ..types import FilePath
-from ..utils import ParameterError, ParameterTypeError, choice, require
+from .files import staged
+from .model import Crepe, block, check_capacity, embedding_size, kernel_taps
+from .types import FilePath
+from .utils import ParameterError, ParameterTypeError, choice, require
 
 
 __all__ = ['CONTRACT', 'FORMATS', 'OUTPUTS', 'PRECISIONS', 'coreml',
