@@ -1,8 +1,10 @@
+import json
 import warnings
 
 import pytest
 import torch
 
+import torchcrepe
 from torchcrepe import decode, engine, network, pipeline
 
 
@@ -91,3 +93,13 @@ def test_live_decoding_takes_what_is_decided():
     offline.update(logits)
     expected, _ = offline.finish()
     assert torch.equal(torch.cat([pitch, rest]), expected[0])
+
+
+def test_metadata_records_the_settings():
+    options = pipeline.settings(model='small', decoder='weighted_viterbi', fmax=1000.)
+    metadata = engine.metadata(options, 44100, .3)
+    assert metadata['model'] == 'small' and metadata['decoder'] == 'weighted_viterbi'
+    assert metadata['hop_seconds'] == 160 / 16000  # 441 samples at 44.1 kHz
+    assert metadata['voicing_threshold'] == .3
+    assert metadata['torchcrepe'] == torchcrepe.__version__
+    json.dumps(metadata)

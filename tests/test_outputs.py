@@ -1,22 +1,10 @@
-import json
 
 import pytest
-import torch
 
 import torchcrepe
 from torchcrepe import outputs, pipeline
 
 from .signals import tone, write_wav
-
-
-def test_metadata_records_the_settings():
-    options = pipeline.settings(model='small', decoder='weighted_viterbi', fmax=1000.)
-    metadata = outputs.metadata(options, 44100, .3)
-    assert metadata['model'] == 'small' and metadata['decoder'] == 'weighted_viterbi'
-    assert metadata['hop_seconds'] == 160 / 16000  # 441 samples at 44.1 kHz
-    assert metadata['voicing_threshold'] == .3
-    assert metadata['torchcrepe'] == torchcrepe.__version__
-    json.dumps(metadata)
 
 
 def test_run_goes_on_after_a_failure_when_asked():

@@ -15,7 +15,7 @@ module holds them once:
   warns when a Viterbi path stayed at an end of the range.
 
 `Settings` holds one call's checked options (pipeline.settings makes
-it). `pipeline` (predict and the file functions), `live.Tracker` and folder
+it); `metadata` describes them as results record them. `pipeline` (predict and the file functions), `live.Tracker` and folder
 mode's cross-file batching all drive these; only this module makes a
 decode.Stream.
 """
@@ -26,7 +26,8 @@ import warnings
 
 import torch
 
-from . import convert, decode, network
+from . import convert, decode, framing, network
+from .constants import SAMPLE_RATE, __version__
 from .defaults import BATCH_SIZE, DECODER, FMAX, FMIN, MODEL
 from .types import Decoder
 from .utils import caller_level
@@ -166,3 +167,22 @@ def warn_if_trapped(trapped: int, frames: int, decoder: Decoder,
         if name is not None:
             message = f'{name}: {message}'
         warnings.warn(message, RuntimeWarning, stacklevel=caller_level())
+
+
+def metadata(options: Settings, sample_rate: int, voicing_threshold: float
+             ) -> dict[str, object]:
+    """The settings recorded with results (.json, .npz, folder mode): a
+    dict of plain values"""
+    return {
+        'torchcrepe': __version__,
+        'model': options.model,
+        'decoder': getattr(options.decoder, '__name__', str(options.decoder)),
+        'fmin': options.fmin,
+        'fmax': options.fmax,
+        'sample_rate': sample_rate,
+        'hop_seconds': framing.model_hop(sample_rate, options.hop_length)
+        / SAMPLE_RATE,
+        'pad': options.pad,
+        'precision': options.precision,
+        'backend': options.backend,
+        'voicing_threshold': voicing_threshold}

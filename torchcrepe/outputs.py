@@ -9,7 +9,8 @@ import dataclasses
 import tqdm
 
 from . import checks, files, framing, load, paths, pipeline
-from .constants import SAMPLE_RATE, VOICING_THRESHOLD, __version__
+from .engine import metadata
+from .constants import VOICING_THRESHOLD
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,23 +36,6 @@ EMBED_FILE = Arguments('audio_file', ('output_file',), indexed=False)
 def describe(path):
     """How messages name an audio file"""
     return f'audio file {str(path)!r}'
-
-
-def metadata(options, sample_rate, voicing_threshold):
-    """The settings recorded in .json outputs: a dict of plain values"""
-    return {
-        'torchcrepe': __version__,
-        'model': options.model,
-        'decoder': getattr(options.decoder, '__name__', str(options.decoder)),
-        'fmin': options.fmin,
-        'fmax': options.fmax,
-        'sample_rate': sample_rate,
-        'hop_seconds': framing.model_hop(sample_rate, options.hop_length)
-        / SAMPLE_RATE,
-        'pad': options.pad,
-        'precision': options.precision,
-        'backend': options.backend,
-        'voicing_threshold': voicing_threshold}
 
 
 def run(jobs, work, options, fail_fast=True, report=None):

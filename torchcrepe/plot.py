@@ -16,7 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from . import checks, convert, files, framing, paths, pipeline
+from . import checks, convert, files, framing, paths
+from .engine import Settings
 from .constants import SAMPLE_RATE
 from .types import Array, BoolArray, FilePath, FloatArray, Values
 
@@ -86,7 +87,7 @@ def image_format(path: FilePath, format: str | None = None, argument: str = 'pat
 
 def save(path: FilePath, audio: torch.Tensor, sample_rate: int, times: npt.ArrayLike,
          pitch: Values, periodicity: Values, voiced: npt.ArrayLike,
-         options: pipeline.Settings, title: str | None = None,
+         options: Settings, title: str | None = None,
          format: str | None = None) -> None:
     """Draw the pitch track over the input's spectrogram into a picture
 
@@ -101,7 +102,7 @@ def save(path: FilePath, audio: torch.Tensor, sample_rate: int, times: npt.Array
             within 0 < pitch <= 8000 (the spectrogram's top) where voiced;
             periodicity within 0..1
         voiced (numpy.ndarray [shape=(frames,)], bool)
-        options (pipeline.Settings): the fmin, fmax, model and decoder used
+        options (Settings): the fmin, fmax, model and decoder used
         title (str or None)
         format (str or None): the picture format, overriding the extension
 
@@ -203,7 +204,7 @@ def _frame_values(value: Values, argument: str, frames: int | None = None) -> Fl
 
 def _checked_track(audio: torch.Tensor, sample_rate: int, times: npt.ArrayLike,
                    pitch: Values, periodicity: Values, voiced: npt.ArrayLike,
-                   options: pipeline.Settings, title: str | None
+                   options: Settings, title: str | None
                    ) -> tuple[torch.Tensor, int, FloatArray, FloatArray, FloatArray, BoolArray]:
     """save()'s arguments checked, as (mono audio, sample_rate, times,
     pitch, periodicity, voiced), numpy (frames,) from times on"""
@@ -230,7 +231,7 @@ def _checked_track(audio: torch.Tensor, sample_rate: int, times: npt.ArrayLike,
                              f'{SAMPLE_RATE // 2} Hz where voiced')
     if not ((periodicity >= 0) & (periodicity <= 1)).all():
         raise ParameterError('periodicity must be finite and within 0..1')
-    if not isinstance(options, pipeline.Settings):
+    if not isinstance(options, Settings):
         raise ParameterError(f'options must be a pipeline.Settings (from '
                              f'pipeline.settings); got {type(options).__name__}')
     if title is not None and not isinstance(title, str):
@@ -238,7 +239,7 @@ def _checked_track(audio: torch.Tensor, sample_rate: int, times: npt.ArrayLike,
     return audio, sample_rate, times, pitch, periodicity, voiced
 
 
-def _decoder_name(options: pipeline.Settings) -> str:
+def _decoder_name(options: Settings) -> str:
     return getattr(options.decoder, '__name__', 'custom decoder')
 
 

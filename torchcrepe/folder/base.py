@@ -4,8 +4,7 @@ Every function folder mode and the Ray engine need from other torchcrepe
 modules is imported or adapted here, so that a change of layout elsewhere
 is answered by editing this file alone.
 """
-from .. import (checks, decode, engine, files, framing, load, outputs, paths,
-               pipeline)
+from .. import checks, decode, engine, files, framing, load, paths, pipeline
 from ..constants import MAX_FMAX, SAMPLE_RATE, VOICING_THRESHOLD
 from ..utils import ParameterError
 
@@ -27,7 +26,7 @@ save_track = files.save_track
 voiced = files.voiced
 TRACK_FORMATS = files.TRACK_FORMATS
 checked = pipeline.checked
-metadata = outputs.metadata
+metadata = engine.metadata
 batch_step = engine.batch_step
 block_rows = engine.block_rows
 probabilities = engine.probabilities
