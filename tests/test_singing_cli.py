@@ -41,6 +41,30 @@ def test_singing_report_picture(tmp_path):
     assert abs(json.loads(paths[0].read_text())['tuning_hz'] - 440) < 3
 
 
+def test_singing_report_with_a_reference(tmp_path, capsys):
+    # The example's three held notes, written with their own (equal)
+    # durations: sung at the singer's tempo, in the written key
+    melody = tmp_path / 'melody.csv'
+    melody.write_text('onset,offset,midi\n0,1,55\n1,2,62\n2,3,64\n')
+    report = tmp_path / 'take.json'
+    assert main.main(['--audio_files', EXAMPLE, '--model', 'tiny', '--quiet',
+                      '--singing_report', str(report), '--reference', str(melody),
+                      '--timing', 'free', '--transpose', '0']) == 0
+    saved = json.loads(report.read_text())
+    assert [note['name'] for note in saved['notes'][:3]] == ['G3', 'D4', 'E4']
+    score = saved['score']
+    assert score['timing'] == 'free' and score['transpose'] == 0
+    assert [note['name'] for note in score['notes']] == ['G3', 'D4', 'E4']
+    assert all(note['sung'] is not None and note['octave'] == 0
+               for note in score['notes'])
+    # Each sung note's held pitch is within 5 cents of the report's note
+    for target, note in zip(score['notes'], saved['notes'][:3]):
+        assert abs(target['sung']['midi'] - note['midi']) < .05
+    assert score['summary']['missed'] == 0
+    out = capsys.readouterr().out
+    assert '  score ' in out and 'of 3 target notes hit, 0 missed' in out
+
+
 @pytest.mark.parametrize('arguments, message', [
     (['--singing_report', 'a.json', 'b.json'], 'one .json per audio file'),
     (['--singing_report', 'take.txt'], 'must end in .json'),
@@ -48,7 +72,17 @@ def test_singing_report_picture(tmp_path):
     (['--singing_report', 'take.json', '--embed'], 'cannot be used with --embed'),
     (['--output_files', 'take.csv', '--tuning', 'estimate'], '--tuning needs --singing_report'),
     # Only the Python API writes other picture formats
-    (['--singing_report', 'take.json', '--plot', 'take.jpg'], 'take.jpg must end in .png')])
+    (['--singing_report', 'take.json', '--plot', 'take.jpg'], 'take.jpg must end in .png'),
+    (['--output_files', 'take.csv', '--reference', 'notes.csv'],
+     '--reference needs --singing_report'),
+    (['--singing_report', 'take.json', '--timing', 'free'], '--timing needs --reference'),
+    (['--singing_report', 'take.json', '--transpose', '2'], '--transpose needs --reference'),
+    (['--singing_report', 'take.json', '--reference', 'a.csv', 'b.csv'],
+     'one file for all audio files or one per audio file'),
+    (['--singing_report', 'take.json', '--reference', 'missing.csv'], '--reference: '),
+    (['--singing_report', 'take.json', '--reference', 'notes.txt'], '--reference: '),
+    (['--singing_report', 'take.json', '--reference', 'notes.csv', '--transpose', 'up'],
+     "--transpose must be 'auto' or a whole number")])
 def test_bad_singing_options(tmp_path, capsys, monkeypatch, arguments, message):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as stop:

@@ -1,13 +1,19 @@
-"""The singing report of file mode: --singing_report and --tuning.
+"""The singing report of file mode: --singing_report and --tuning, and
+the score against target notes: --reference, --timing, --transpose.
 
     python -m torchcrepe --audio_files take.wav --model small \
         --singing_report take.json --plot take.png
+    python -m torchcrepe --audio_files take.wav --model small \
+        --singing_report take.json --reference scale.json --timing accompanied
 
 With --singing_report, each audio file's pitch (and its A-weighted
 loudness on the same frames, for new syllables) is analysed by
 singing.analyse and written as JSON; --plot then draws the singing report
 picture (singing.picture) instead of the spectrogram plot; a short summary
-per file is printed on stdout. When --decoder is not given, the run uses
+per file is printed on stdout. With --reference, the report's JSON gains a
+`score` object (singing.score: each target note hit or missed, cents off,
+late, settled, steady; the offset, tempo, transposition) and the summary
+its score line. When --decoder is not given, the run uses
 defaults.SINGING_DECODER (weighted_viterbi: the Viterbi path without its
 20-cent steps, so that cents, drift and jitter are not the decoder's
 dither); file mode (cli.files) picks it.
@@ -17,6 +23,7 @@ report is made: folder mode's worker processes import the command line's
 modules and never need it.
 """
 import dataclasses
+import json
 import math
 
 from .. import files, framing
@@ -27,6 +34,10 @@ from ..utils import ParameterError
 
 # --tuning when not given: A4 at 440 Hz, singing.analyse's default
 TUNING = '440'
+
+# --timing's choices and default, as singing.score takes them
+TIMINGS = ('accompanied', 'free')
+TIMING = 'accompanied'
 
 
 def add_arguments(parser):
@@ -43,6 +54,23 @@ def add_arguments(parser):
         '--tuning', default=TUNING, metavar='HZ',
         help="with --singing_report: A4 in Hz (400..480), or 'estimate' to "
              f'take it from the recording (default: {TUNING})')
+    parser.add_argument(
+        '--reference', nargs='+', metavar='NOTES',
+        help='with --singing_report: the notes to be sung, one file for all '
+             'audio files or one per audio file (.csv with header '
+             'onset,offset,midi; .json notes or exercise; .mid/.midi with '
+             "torchcrepe[score]); each report's JSON then holds a score of "
+             'every target note')
+    parser.add_argument(
+        '--timing', choices=TIMINGS, default=TIMING,
+        help='with --reference: accompanied (sung with the target playing: '
+             'its time, up to 1 s of offset and a slow drift) or free (the '
+             f"singer's own tempo) (default: {TIMING})")
+    parser.add_argument(
+        '--transpose', default=None, metavar='auto|N',
+        help="with --reference: the singer's key, 'auto' to find it or N "
+             'semitones from the written key (default: 0 with accompanied, '
+             'auto with free)')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +84,10 @@ class Plan:
         the run's pitch tracks
     pictures (tuple of str or None): one .png per audio file (--plot), or
         None for none; file mode fills it in once --plot is checked
+    targets (tuple or None): with --reference, one list of singing.Target
+        per audio file
+    timing (str), transpose (int, 'auto' or None): as singing.score takes
+        them
     """
     audio_files: tuple
     reports: tuple
@@ -64,6 +96,9 @@ class Plan:
     pad: bool
     voicing_threshold: float
     pictures: object = None
+    targets: object = None
+    timing: str = TIMING
+    transpose: object = None
 
 
 def plan(args):
@@ -76,8 +111,12 @@ def plan(args):
     ParameterError naming the option and what is allowed.
     """
     if args.singing_report is None:
-        if args.tuning != TUNING:
-            raise ParameterError('--tuning needs --singing_report')
+        for option, value, default in (('--tuning', args.tuning, TUNING),
+                                       ('--reference', args.reference, None),
+                                       ('--timing', args.timing, TIMING),
+                                       ('--transpose', args.transpose, None)):
+            if value != default:
+                raise ParameterError(f'{option} needs --singing_report')
         return None
     if args.embed:
         raise ParameterError('--singing_report cannot be used with --embed')
@@ -90,7 +129,39 @@ def plan(args):
             raise ParameterError(f'--singing_report: {path} must end in .json')
     return Plan(tuple(args.audio_files), tuple(args.singing_report),
                 tuning(args.tuning), args.hop_length, not args.no_pad,
-                args.voicing_threshold)
+                args.voicing_threshold, None,
+                *reference(args.reference, args.timing, args.transpose,
+                           len(args.audio_files)))
+
+
+def reference(paths, timing, transpose, count):
+    """(targets, timing, transpose) of --reference, read and checked
+    before any work: one list of singing.Target per audio file, or None
+    without --reference; raises ParameterError naming the option"""
+    if paths is None:
+        if transpose is not None:
+            raise ParameterError('--transpose needs --reference')
+        if timing != TIMING:
+            raise ParameterError('--timing needs --reference')
+        return None, timing, None
+    if len(paths) not in (1, count):
+        raise ParameterError(
+            f'--reference needs one file for all audio files or one per audio '
+            f'file: got {len(paths)} for {count} audio files')
+    if transpose is not None and transpose != 'auto':
+        try:
+            transpose = int(transpose)
+        except ValueError:
+            raise ParameterError(f"--transpose must be 'auto' or a whole number "
+                                 f'of semitones; got {transpose!r}') from None
+    from ..singing import read_targets
+    read = []
+    for path in paths:
+        try:
+            read.append(read_targets(path))
+        except (ParameterError, FileNotFoundError) as error:
+            raise ParameterError(f'--reference: {error}') from None
+    return tuple(read * count if len(read) == 1 else read), timing, transpose
 
 
 def tuning(text):
@@ -149,16 +220,35 @@ def run(singing, index, audio, sample_rate, pitch, periodicity):
         audio (torch.tensor [shape=(channels, time)]), sample_rate (int, Hz)
         pitch, periodicity (torch.tensor [shape=(1, frames)]): its track
     """
-    from ..singing import picture
+    from ..singing import picture, score
     found = analysis(singing, audio, sample_rate, pitch, periodicity)
     name = str(singing.audio_files[index])
     image = singing.pictures[index] if singing.pictures else None
+    document = found.to_dict()
+    result = None
+    if singing.targets is not None:
+        result = score(found, singing.targets[index], timing=singing.timing,
+                       transpose=singing.transpose)
+        document['score'] = result.to_dict()
     # Both files appear together or not at all
     written = [singing.reports[index]] + ([image] if image else [])
     with files.staged(written) as targets:
-        found.save(targets[0])
+        with open(targets[0], 'w', encoding='utf-8') as file:
+            json.dump(document, file, indent=1, allow_nan=False)
+            file.write('\n')
         if image:
             # The temporary's name is not the user's: its format is
             picture.save(targets[1], found, title=name,
                          format=files.extension(image)[1:])
     print(found.summary(name))
+    if result is not None:
+        print(score_line(result))
+
+
+def score_line(result):
+    """One line of a singing.Score's summary for stdout"""
+    summary = result.summary
+    return (f"  score {summary['score']:.0f}/100: {summary['hit']} of "
+            f"{summary['notes']} target notes hit, {summary['missed']} missed, "
+            f"{summary['extra']} extra; transposed {result.transpose:+d} "
+            f"semitones, offset {result.offset:+.2f} s, tempo {result.tempo:.2f}")
