@@ -82,7 +82,11 @@ def test_singing_report_with_a_reference(tmp_path, capsys):
     (['--singing_report', 'take.json', '--reference', 'missing.csv'], '--reference: '),
     (['--singing_report', 'take.json', '--reference', 'notes.txt'], '--reference: '),
     (['--singing_report', 'take.json', '--reference', 'notes.csv', '--transpose', 'up'],
-     "--transpose must be 'auto' or a whole number")])
+     "--transpose must be 'auto' or a whole number"),
+    (['--singing_report', 'take.json', '--reference', 'notes.csv', '--transpose', '100'],
+     '--transpose must be'),
+    (['--singing_report', 'take.json', '--reference', 'notes.csv', '--transpose', '0'],
+     '--reference: ')])
 def test_bad_singing_options(tmp_path, capsys, monkeypatch, arguments, message):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as stop:
@@ -96,3 +100,8 @@ def test_tuning_option_is_a_parameter_error(text):
     with pytest.raises(ParameterError, match='--tuning must be A4 in Hz within 400..480'):
         cli.tuning(text)
     assert cli.tuning('442.5') == 442.5 and cli.tuning('estimate') == 'estimate'
+
+
+def test_timing_choices_are_scores():
+    from torchcrepe.singing import scoring
+    assert cli.TIMINGS == scoring.TIMINGS and cli.TIMING in scoring.TIMINGS

@@ -23,7 +23,6 @@ report is made: folder mode's worker processes import the command line's
 modules and never need it.
 """
 import dataclasses
-import json
 import math
 
 from .. import files, framing
@@ -36,6 +35,8 @@ from ..utils import ParameterError
 TUNING = '440'
 
 # --timing's choices and default, as singing.score takes them
+# (singing.scoring.TIMINGS): spelt here because the command line imports
+# torchcrepe.singing, and scipy under it, only when a report is made
 TIMINGS = ('accompanied', 'free')
 TIMING = 'accompanied'
 
@@ -155,6 +156,11 @@ def reference(paths, timing, transpose, count):
             raise ParameterError(f"--transpose must be 'auto' or a whole number "
                                  f'of semitones; got {transpose!r}') from None
     from ..singing import read_targets
+    from ..singing.scoring import check_transpose
+    try:
+        check_transpose(transpose, timing)
+    except ParameterError as error:
+        raise ParameterError(f'--{error}') from None
     read = []
     for path in paths:
         try:
@@ -224,18 +230,14 @@ def run(singing, index, audio, sample_rate, pitch, periodicity):
     found = analysis(singing, audio, sample_rate, pitch, periodicity)
     name = str(singing.audio_files[index])
     image = singing.pictures[index] if singing.pictures else None
-    document = found.to_dict()
     result = None
     if singing.targets is not None:
         result = score(found, singing.targets[index], timing=singing.timing,
                        transpose=singing.transpose)
-        document['score'] = result.to_dict()
     # Both files appear together or not at all
     written = [singing.reports[index]] + ([image] if image else [])
     with files.staged(written) as targets:
-        with open(targets[0], 'w', encoding='utf-8') as file:
-            json.dump(document, file, indent=1, allow_nan=False)
-            file.write('\n')
+        found.save(targets[0], score=result)
         if image:
             # The temporary's name is not the user's: its format is
             picture.save(targets[1], found, title=name,

@@ -44,17 +44,21 @@ class Report:
             'notes': [note_dict(note) for note in self.notes],
             'kpis': self.kpis}
 
-    def save(self, path: FilePath) -> None:
-        """Write to_dict() as JSON at `path`; nothing is left behind on
-        failure
+    def save(self, path: FilePath, score: Any = None) -> None:
+        """Write to_dict() as JSON at `path`, with `score` (a singing.Score
+        of this take, or None) as its "score" object; nothing is left
+        behind on failure
 
         Raises, before writing: ParameterError naming `path` for an
         existing folder or a path that is no str or os.PathLike;
         FileNotFoundError naming `path` when its folder is missing.
         """
         path = paths.output_file(path)
+        document = self.to_dict()
+        if score is not None:
+            document['score'] = score.to_dict()
         with files.atomic_write(path, 'w') as file:
-            json.dump(self.to_dict(), file, indent=1, allow_nan=False)
+            json.dump(document, file, indent=1, allow_nan=False)
             file.write('\n')
 
     def summary(self, name: str | None = None) -> str:

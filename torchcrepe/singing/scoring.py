@@ -124,6 +124,21 @@ class Score:
                 'path': [[rounded(a, 4), rounded(b, 4)] for a, b in self.path]}
 
 
+def check_transpose(transpose: Any, timing: str) -> int | str:
+    """`transpose` as `score` takes it: None gives timing's default (0
+    accompanied, 'auto' free); 'auto' or an integer number of semitones
+    within +-MAX_TRANSPOSE, else ParameterError naming `transpose`"""
+    if transpose is None:
+        transpose = 0 if timing == 'accompanied' else 'auto'
+    if not (transpose == 'auto' if isinstance(transpose, str) else
+            tracks.is_number(transpose) and float(transpose).is_integer()
+            and abs(transpose) <= MAX_TRANSPOSE):
+        raise tracks.refusal(transpose, str)(
+            f"transpose must be 'auto' or an integer number of semitones within "
+            f'+-{MAX_TRANSPOSE}; got {transpose!r}')
+    return transpose
+
+
 def _check(report: Any, timing: str, transpose: Any, bands: Any, span: Any
            ) -> tuple[Any, tuple[float, ...], tuple[float, float] | None]:
     """Arguments checked before any work (ParameterError naming them)"""
@@ -133,14 +148,7 @@ def _check(report: Any, timing: str, transpose: Any, bands: Any, span: Any
     if timing not in TIMINGS:
         raise (ParameterError if isinstance(timing, str) else ParameterTypeError)(
             f"timing must be 'accompanied' or 'free'; got {timing!r}")
-    if transpose is None:
-        transpose = 0 if timing == 'accompanied' else 'auto'
-    if not (transpose == 'auto' if isinstance(transpose, str) else
-            tracks.is_number(transpose) and float(transpose).is_integer()
-            and abs(transpose) <= MAX_TRANSPOSE):
-        raise tracks.refusal(transpose, str)(
-            f"transpose must be 'auto' or an integer number of semitones within "
-            f'+-{MAX_TRANSPOSE}; got {transpose!r}')
+    transpose = check_transpose(transpose, timing)
     try:
         bands = None if isinstance(bands, (str, bytes)) else tuple(bands)
     except TypeError:
