@@ -449,6 +449,7 @@ SINGING = [
     *cases(picture_save, {'path': In('picture.png')}, 'report', ('x', TYPE)),
     *cases(picture_save, {'path': In('picture.png')}, 'title', (3, TYPE)),
     *cases(picture_save, {'path': In('picture.png')}, 'format', (3, TYPE), ('wav', VALUE)),
+    *cases(picture_save, {'path': In('picture.png')}, 'score', ('x', TYPE), ({'notes': []}, TYPE)),
 ]
 
 EXPORT = [

@@ -107,7 +107,7 @@ def _one(values, argument, allow_none=False):
 def predict_files(audio_files, pitch_files, periodicity_files, options,
                   plot_files=None, voicing_threshold=VOICING_THRESHOLD,
                   fail_fast=True, report=None, also=None,
-                  arguments=PREDICT_FILES):
+                  arguments=PREDICT_FILES, before=None):
     """Track each file and write its outputs (None skips one); the model is
     loaded once. Paths are checked first (`checked_paths`); failures as in
     `run`.
@@ -115,6 +115,10 @@ def predict_files(audio_files, pitch_files, periodicity_files, options,
     `also(index, audio, sample_rate, pitch, periodicity)`, if given, is
     called for each file after its outputs are written, with the same
     pitch track (e.g. the command line's singing report).
+    `before(index, audio, sample_rate)`, if given, is called for each file
+    once it is read, before it is tracked: a check cheap next to the
+    network (e.g. the command line's warning of a reference that does not
+    fit the file's length).
     """
     checks.voicing_threshold(voicing_threshold)
     audio_files, (pitch_files, periodicity_files, plot_files) = \
@@ -129,6 +133,8 @@ def predict_files(audio_files, pitch_files, periodicity_files, options,
 
     def work(audio_file, pitch_file, periodicity_file, plot_file, index):
         audio, sample_rate = load.audio(audio_file)
+        if before is not None:
+            before(index, audio, sample_rate)
         pitch, periodicity = pipeline.track(
             audio, sample_rate, options, describe(audio_file))
         write_track(audio, sample_rate, pitch, periodicity, options,

@@ -22,6 +22,7 @@ MODES = {
     'batch_size': {FILES, FOLDER},
     'singing_report': {FILES},
     'reference': {FILES},
+    'reference_part': {FILES},
     'timing': {FILES},
     'transpose': {FILES},
     'output_dir': {FOLDER},

@@ -175,15 +175,16 @@ def _process(plan, report):
             common.settings(plan.options, plan.progress, pitch=False),
             fail_fast=plan.fail_fast, report=report, arguments=EMBED_OPTIONS)
         return
-    also = None
+    also = before = None
     if plan.singing is not None:
         also = functools.partial(singing.run, plan.singing)
+        before = functools.partial(singing.warn_span, plan.singing)
     outputs.predict_files(
         plan.audio_files, plan.outputs, plan.periodicity,
         common.settings(plan.options, plan.progress),
         None if plan.singing is not None else plan.plots,
         plan.voicing_threshold, fail_fast=plan.fail_fast, report=report,
-        also=also, arguments=PITCH_OPTIONS)
+        also=also, arguments=PITCH_OPTIONS, before=before)
 
 
 def make_parent_directory(file):

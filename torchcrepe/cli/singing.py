@@ -1,5 +1,6 @@
 """The singing report of file mode: --singing_report and --tuning, and
-the score against target notes: --reference, --timing, --transpose.
+the score against target notes: --reference, --reference_part, --timing,
+--transpose.
 
     python -m torchcrepe --audio_files take.wav --model small \
         --singing_report take.json --plot take.png
@@ -13,10 +14,15 @@ picture (singing.picture) instead of the spectrogram plot; a short summary
 per file is printed on stdout. With --reference, the report's JSON gains a
 `score` object (singing.score: each target note hit or missed, cents off,
 late, settled, steady; the offset, tempo, transposition) and the summary
-its score line. When --decoder is not given, the run uses
-defaults.SINGING_DECODER (weighted_viterbi: the Viterbi path without its
-20-cent steps, so that cents, drift and jitter are not the decoder's
-dither); file mode (cli.files) picks it.
+its score line, and the picture draws the target notes. A reference
+whose length does not fit a take (singing.lengths.check_span: far longer
+or shorter than an accompanied take, far too many notes for a free one)
+is warned of once its audio file is read, before it is tracked
+(warn_span, the runner's `before` step); the take is still scored. When
+--decoder is not given, the run uses defaults.SINGING_DECODER
+(weighted_viterbi: the Viterbi path without its 20-cent steps, so that
+cents, drift and jitter are not the decoder's dither); file mode
+(cli.files) picks it.
 
 torchcrepe.singing (and scipy.signal under it) is imported only when a
 report is made: folder mode's worker processes import the command line's
@@ -24,6 +30,7 @@ modules and never need it.
 """
 import dataclasses
 import math
+import warnings
 
 from .. import files, framing
 from ..constants import SAMPLE_RATE
@@ -39,6 +46,10 @@ TUNING = '440'
 # torchcrepe.singing, and scipy under it, only when a report is made
 TIMINGS = ('accompanied', 'free')
 TIMING = 'accompanied'
+
+# References that are one list of notes, with no track or part for
+# --reference_part to name: it would be ignored there, so it is refused
+NOTE_LISTS = ('.csv', '.json')
 
 
 def add_arguments(parser):
@@ -60,8 +71,13 @@ def add_arguments(parser):
         help='with --singing_report: the notes to be sung, one file for all '
              'audio files or one per audio file (.csv with header '
              'onset,offset,midi; .json notes or exercise; .mid/.midi with '
-             "torchcrepe[score]); each report's JSON then holds a score of "
-             'every target note')
+             "torchcrepe[score]; .musicxml/.xml/.mxl); each report's JSON "
+             'then holds a score of every target note, and --plot draws them')
+    parser.add_argument(
+        '--reference_part', default=None, metavar='NAME',
+        help='with --reference: the MIDI track (by name) or MusicXML part '
+             '(by name or id) to read (default: the only monophonic track, '
+             'or the first part)')
     parser.add_argument(
         '--timing', choices=TIMINGS, default=TIMING,
         help='with --reference: accompanied (sung with the target playing: '
@@ -87,6 +103,8 @@ class Plan:
         None for none; file mode fills it in once --plot is checked
     targets (tuple or None): with --reference, one list of singing.Target
         per audio file
+    references (tuple or None): with --reference, its file per audio file
+        (warnings name it)
     timing (str), transpose (int, 'auto' or None): as singing.score takes
         them
     """
@@ -100,6 +118,7 @@ class Plan:
     targets: object = None
     timing: str = TIMING
     transpose: object = None
+    references: object = None
 
 
 def plan(args):
@@ -114,6 +133,7 @@ def plan(args):
     if args.singing_report is None:
         for option, value, default in (('--tuning', args.tuning, TUNING),
                                        ('--reference', args.reference, None),
+                                       ('--reference_part', args.reference_part, None),
                                        ('--timing', args.timing, TIMING),
                                        ('--transpose', args.transpose, None)):
             if value != default:
@@ -132,19 +152,22 @@ def plan(args):
                 tuning(args.tuning), args.hop_length, not args.no_pad,
                 args.voicing_threshold, None,
                 *reference(args.reference, args.timing, args.transpose,
-                           len(args.audio_files)))
+                           len(args.audio_files), args.reference_part))
 
 
-def reference(paths, timing, transpose, count):
-    """(targets, timing, transpose) of --reference, read and checked
-    before any work: one list of singing.Target per audio file, or None
-    without --reference; raises ParameterError naming the option"""
+def reference(paths, timing, transpose, count, part=None):
+    """(targets, timing, transpose, references) of --reference (and
+    --reference_part, the track or part `part` read from each file), read
+    and checked before any work: one list of singing.Target and its file
+    per audio file, or None without --reference; raises ParameterError
+    naming the option"""
     if paths is None:
-        if transpose is not None:
-            raise ParameterError('--transpose needs --reference')
-        if timing != TIMING:
-            raise ParameterError('--timing needs --reference')
-        return None, timing, None
+        for option, value, default in (('--reference_part', part, None),
+                                       ('--transpose', transpose, None),
+                                       ('--timing', timing, TIMING)):
+            if value != default:
+                raise ParameterError(f'{option} needs --reference')
+        return None, timing, None, None
     if len(paths) not in (1, count):
         raise ParameterError(
             f'--reference needs one file for all audio files or one per audio '
@@ -163,11 +186,16 @@ def reference(paths, timing, transpose, count):
         raise ParameterError(f'--{error}') from None
     read = []
     for path in paths:
+        if part is not None and files.extension(path) in NOTE_LISTS:
+            raise ParameterError(f'--reference_part names a MIDI track or MusicXML '
+                                 f'part; {path} is a note list, with none')
         try:
-            read.append(read_targets(path))
+            read.append(read_targets(path, part))
         except (ParameterError, FileNotFoundError) as error:
             raise ParameterError(f'--reference: {error}') from None
-    return tuple(read * count if len(read) == 1 else read), timing, transpose
+    if len(read) == 1:
+        read, paths = read * count, list(paths) * count
+    return tuple(read), timing, transpose, tuple(paths)
 
 
 def tuning(text):
@@ -213,6 +241,31 @@ def analysis(singing, audio, sample_rate, pitch, periodicity, loudness=None):
                    loudness=loudness)
 
 
+def warn_span(singing, index, audio, sample_rate):
+    """Warn (warnings.warn, a singing.lengths.ReferenceWarning) when audio
+    file `index`'s reference does not fit its length, naming both files
+    and the durations (singing.lengths.check_span); nothing without
+    --reference
+
+    The step file mode hands to outputs.predict_files (`before`), with the
+    Plan bound: it runs once the file is read, before it is tracked.
+
+    Arguments
+        singing (Plan): the checked singing options
+        index (int): which audio file
+        audio (torch.tensor [shape=(channels, time)]), sample_rate (int, Hz)
+    """
+    if singing.targets is None:
+        return
+    from ..singing.lengths import ReferenceWarning, check_span
+    problem = check_span(singing.targets[index], audio.shape[-1] / sample_rate,
+                         singing.timing)
+    if problem:
+        warnings.warn(f'--reference {singing.references[index]} for audio file '
+                      f'{singing.audio_files[index]}: {problem}', ReferenceWarning,
+                      stacklevel=2)
+
+
 def run(singing, index, audio, sample_rate, pitch, periodicity):
     """Make the singing report of audio file `index` from its pitch track:
     write its JSON (and picture) together, print its summary on stdout
@@ -227,13 +280,17 @@ def run(singing, index, audio, sample_rate, pitch, periodicity):
         pitch, periodicity (torch.tensor [shape=(1, frames)]): its track
     """
     from ..singing import picture, score
+    from ..singing.lengths import ReferenceWarning
     found = analysis(singing, audio, sample_rate, pitch, periodicity)
     name = str(singing.audio_files[index])
     image = singing.pictures[index] if singing.pictures else None
     result = None
     if singing.targets is not None:
-        result = score(found, singing.targets[index], timing=singing.timing,
-                       transpose=singing.transpose)
+        # warn_span has said it, naming the files, before the tracking
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', ReferenceWarning)
+            result = score(found, singing.targets[index], timing=singing.timing,
+                           transpose=singing.transpose)
     # Both files appear together or not at all
     written = [singing.reports[index]] + ([image] if image else [])
     with files.staged(written) as targets:
@@ -241,7 +298,7 @@ def run(singing, index, audio, sample_rate, pitch, periodicity):
         if image:
             # The temporary's name is not the user's: its format is
             picture.save(targets[1], found, title=name,
-                         format=files.extension(image)[1:])
+                         format=files.extension(image)[1:], score=result)
     print(found.summary(name))
     if result is not None:
         print(score_line(result))

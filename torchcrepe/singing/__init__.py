@@ -19,10 +19,11 @@ syllables from loudness dips and gaps), notes (where notes start and end,
 their attack), vibrato (the vibrato span, rate, extent, regularity;
 stability), intonation (KPIs, reference melody, tuning estimate), report
 (analyse, JSON, summary), targets (notes to be sung: exercises, note
-files), alignment (where each target was sung), scoring (a take scored
-against its targets), labels (labels that never overlap), picture (the
-figure, matplotlib only there). The command line's singing options are in
-torchcrepe.cli.singing.
+files), musicxml (target notes from MusicXML scores), lengths (whether
+a reference's length fits the take), alignment (where each target was
+sung), scoring (a take scored against its targets), labels (labels
+that never overlap), picture (the figure, matplotlib only there). The
+command line's singing options are in torchcrepe.cli.singing.
 """
 from .notes import Note, midi_to_note_name, note_name
 from .report import Report, analyse

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from typing import Any, Iterable, Tuple
 
 import numpy as np
@@ -30,6 +31,7 @@ from .alignment import (FREE_FIRST_SLACK, FREE_FIRST_WEIGHT, REACH,
                         TIMING_SLACK, TIMING_WEIGHT, align, class_candidates,
                         fit_line, local_pitch, octave_fold, octave_of, offset_search,
                         Units, units_of)
+from .lengths import TIMINGS, ReferenceWarning, check_span
 from .notes import midi_to_note_name
 from .report import Report, rounded
 from .targets import MAX_TRANSPOSE, Rows, Target, check_targets, read_targets
@@ -38,8 +40,6 @@ from .targets import MAX_TRANSPOSE, Rows, Target, check_targets, read_targets
 # key shift, and the time map (offset s, tempo)
 Alignment = Tuple[Array, Array, int, Tuple[float, float]]
 
-# Timing modes score() accepts
-TIMINGS = ('accompanied', 'free')
 # The default bands (cents) of `within`
 BANDS = (10, 25, 50)
 # A target is hit when sung within this many cents (and in its octave)
@@ -88,6 +88,7 @@ class Score:
     transpose (int): semitones the take was sung from the written key
     path: [(target time s, sung time s)] of each aligned note's onset
     timing, bands: as given
+    tuning (Hz): A4 of the targets, as given
     summary: notes, sung, missed, extra, hit (within HIT_CENTS, right
         octave), hit_share, cents_mean_abs, cents_median_abs,
         within_<band> (share of all targets within +-band cents),
@@ -114,14 +115,29 @@ class Score:
     timing: str
     bands: tuple[float, ...]
     summary: dict[str, Any]
+    tuning: float = 440.
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready Python values"""
-        return {'timing': self.timing, 'transpose': self.transpose,
+        return {'timing': self.timing, 'transpose': self.transpose, 'tuning': self.tuning,
                 'offset': rounded(self.offset, 4), 'tempo': rounded(self.tempo, 4),
                 'drift': rounded(self.drift, 4), 'bands': list(self.bands),
                 'summary': self.summary, 'notes': self.notes, 'extra': self.extra,
                 'path': [[rounded(a, 4), rounded(b, 4)] for a, b in self.path]}
+
+    def sung_time(self, times: Any) -> Array:
+        """(len(times),) seconds on the take's clock where the alignment
+        puts target times `times` (seconds, a number or a list): on the
+        fitted line (offset, tempo) for timing='accompanied'; for 'free'
+        on the piecewise-linear map through `path`, continued beyond it
+        with `tempo`. Where a missed target was due, for instance."""
+        times = np.atleast_1d(np.asarray(times, float))
+        first = self.notes[0]['onset'] if self.notes else 0.
+        line = (first + self.offset - self.tempo * first, self.tempo)
+        if self.timing == 'accompanied' or not self.path:
+            return line[0] + line[1] * times
+        anchors, sung = np.array(self.path, float).T
+        return _through(times, anchors, sung, line)
 
 
 def check_transpose(transpose: Any, timing: str) -> int | str:
@@ -203,6 +219,9 @@ def score(report: Report, target: Rows | FilePath, *, timing: str = 'accompanied
         Score (see there; to_dict() for JSON)
     Raises
         ParameterError (a ValueError) naming the argument, before any work
+    Warns
+        ReferenceWarning when check_span finds the target far longer or
+        shorter than the take (up to span's end when given)
     """
     transpose, bands, span = _check(report, timing, transpose, bands, span)
     tuning = tracks.check_tuning(tuning)
@@ -210,6 +229,11 @@ def score(report: Report, target: Rows | FilePath, *, timing: str = 'accompanied
         targets = read_targets(target, part)
     else:
         targets = check_targets(target)
+    take = report.track
+    end = take.start + take.hop * len(take.midi)
+    problem = check_span(targets, min(end, span[1]) if span else end, timing)
+    if problem:
+        warnings.warn(problem, ReferenceWarning, stacklevel=2)
     # The pitch track under the targets' tuning
     track = report.track._replace(
         midi=report.track.midi + 12 * np.log2(report.tuning_hz / tuning))
@@ -217,15 +241,18 @@ def score(report: Report, target: Rows | FilePath, *, timing: str = 'accompanied
     onsets = np.array([note.onset for note in targets])
     written = np.array([note.midi for note in targets])
     if not len(units.onset):
-        return _result(report, track, targets, units, np.full(len(targets), -1),
-                       np.zeros(len(targets), int), 0. if transpose == 'auto'
-                       else int(transpose), (0., 1.), timing, bands)
-
-    start, stop, shift, line = _first_alignment(
-        track, units, targets, onsets, written, timing, transpose)
-    start, stop, shift, line = _second_alignment(
-        units, onsets, written, start, stop, shift, line, timing, transpose)
-    return _result(report, track, targets, units, start, stop, shift, line, timing, bands)
+        result = _result(report, track, targets, units, np.full(len(targets), -1),
+                         np.zeros(len(targets), int), 0. if transpose == 'auto'
+                         else int(transpose), (0., 1.), timing, bands)
+    else:
+        start, stop, shift, line = _first_alignment(
+            track, units, targets, onsets, written, timing, transpose)
+        start, stop, shift, line = _second_alignment(
+            units, onsets, written, start, stop, shift, line, timing, transpose)
+        result = _result(report, track, targets, units, start, stop, shift, line,
+                         timing, bands)
+    result.tuning = tuning
+    return result
 
 
 def _first_alignment(track: tracks.Track, units: Units, targets: list[Target], onsets: Array,

@@ -1,6 +1,7 @@
 """Target notes to be sung: the Target type, scale-drill exercises, and
-note lists read from CSV, JSON, exercise JSON and MIDI files (the
-scoring of a take against them is in scoring)."""
+note lists read from CSV, JSON, exercise JSON, MIDI and MusicXML files
+(MusicXML is read in musicxml; the scoring of a take against the targets
+is in scoring)."""
 from __future__ import annotations
 
 import csv
@@ -12,6 +13,7 @@ from typing import Any, Iterable, NamedTuple, Sequence
 
 from ..types import FilePath
 from ..utils import ParameterError, ParameterTypeError, require
+from . import musicxml
 from . import track as tracks
 
 # Notes given as (onset s, offset s, MIDI) rows: Targets, tuples or lists
@@ -170,7 +172,7 @@ def exercise(pattern: Sequence[float], start: str | float, bpm: float,
     return targets
 
 
-FORMATS = ('.csv', '.json', '.mid', '.midi')
+FORMATS = ('.csv', '.json', '.mid', '.midi') + musicxml.EXTENSIONS
 
 
 def read_targets(path: FilePath, part: str | None = None) -> list[Target]:
@@ -187,35 +189,46 @@ def read_targets(path: FilePath, part: str | None = None) -> list[Target]:
             .mid, .midi  a standard MIDI file (needs mido: pip install
                    torchcrepe[score]): the only monophonic track with
                    notes, or the track named `part`
-        part (str or None): the MIDI track's name to read
+            .musicxml, .xml, .mxl  a MusicXML score (.mxl: compressed),
+                   read with the standard library: the first part, or
+                   the part whose name or id is `part`. Sounding pitch
+                   (after <transpose>); tied notes joined; rests, grace
+                   notes and repeats as written (grace notes skipped,
+                   repeats not expanded); times follow the score's tempo
+                   marks, 120 quarter notes per minute before the first
+                   (see torchcrepe.singing.musicxml)
+        part (str or None): the MIDI track's name, or the MusicXML
+            part's name or id, to read
     Returns
         list of Target in time order
     Raises
         FileNotFoundError for a missing file; ParameterError (a ValueError)
-        naming the path and what is wrong for a folder, another extension
-        (MusicXML is not read yet), an unreadable, empty or malformed file,
-        a polyphonic MIDI track or several candidate tracks without `part`,
-        or a `part` no track has; ImportError naming the extra for MIDI
-        without mido.
+        naming the path and what is wrong for a folder, another extension,
+        an unreadable, empty or malformed file (a bad .mxl archive too), a
+        polyphonic MIDI track or several candidate tracks without `part`,
+        a polyphonic or empty MusicXML part, or a `part` no track or part
+        has (the message lists them); ImportError naming the extra for
+        MIDI without mido.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise ParameterTypeError(f'path must be a file path (str or os.PathLike); got '
                                  f'{type(path).__name__}')
     path = os.fspath(path)
     if part is not None and not isinstance(part, str):
-        raise ParameterTypeError(f'part must be a track name (str) or None; got {part!r}')
+        raise ParameterTypeError(f'part must be a track or part name (str) or None; '
+                                 f'got {part!r}')
     extension = os.path.splitext(path)[1].lower()
     if extension not in FORMATS:
-        hint = (' (MusicXML is not supported yet: export the melody as MIDI)'
-                if extension in ('.xml', '.musicxml', '.mxl') else '')
         raise ParameterError(f'{path}: the reference must be one of '
-                             f'{", ".join(FORMATS)}; got {extension or "no extension"!r}{hint}')
+                             f'{", ".join(FORMATS)}; got {extension or "no extension"!r}')
     if not os.path.exists(path):
         raise FileNotFoundError(f'{path}: no such reference file')
     if os.path.isdir(path):
         raise ParameterError(f'{path} is a folder, not a reference file')
     if extension in ('.mid', '.midi'):
         rows = _read_midi(path, part)
+    elif extension in musicxml.EXTENSIONS:
+        rows = musicxml.read_musicxml(path, part)
     else:
         try:
             with open(path, encoding='utf-8-sig') as file:
