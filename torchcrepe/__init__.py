@@ -8,6 +8,7 @@ from .core import *  # noqa: F401,F403
 from .folder import predict_from_folder_to_folder
 from .model import CAPACITIES, Crepe
 from .utils import ParameterError, ParameterTypeError
+from . import accompaniment
 from . import convert
 from . import export
 from . import filter

@@ -76,7 +76,9 @@ def predict(audio: torch.Tensor,
             *,
             precision: str | None = None,
             progress: bool = False,
-            backend: str = 'torch') -> Prediction:
+            backend: str = 'torch',
+            accompaniment: torch.Tensor | None = None,
+            accompaniment_rate: int | None = None) -> Prediction:
     """Estimate pitch (and periodicity) from audio
 
     Arguments
@@ -119,6 +121,10 @@ def predict(audio: torch.Tensor,
             ONNX and run by onnxruntime on the CPU (float32 only; needs
             pip install 'torchcrepe[export]'); the same pre- and
             post-processing either way
+        accompaniment, accompaniment_rate (keyword only)
+            What was played while recording (channels, time') and its
+            rate (None: sample_rate): its echo is removed first, see
+            accompaniment.cancel. None (default): nothing is removed
 
     Returns
         pitch (torch.tensor [shape=(1, frames)]), Hz
@@ -131,6 +137,8 @@ def predict(audio: torch.Tensor,
     options = pipeline.settings(hop_length, fmin, fmax, model, decoder,
                                 batch_size, device, pad, precision, progress,
                                 backend)
+    audio = pipeline.without_accompaniment(audio, sample_rate, accompaniment,
+                                           accompaniment_rate)
     return _returned(pipeline.track(audio, sample_rate, options),
                      return_periodicity)
 

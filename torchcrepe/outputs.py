@@ -118,7 +118,9 @@ def predict_files(audio_files, pitch_files, periodicity_files, options,
     `before(index, audio, sample_rate)`, if given, is called for each file
     once it is read, before it is tracked: a check cheap next to the
     network (e.g. the command line's warning of a reference that does not
-    fit the file's length).
+    fit the file's length). It may return audio of the same rate and
+    length to use instead, from tracking on (e.g. the recording without
+    its accompaniment); None keeps the file's.
     """
     checks.voicing_threshold(voicing_threshold)
     audio_files, (pitch_files, periodicity_files, plot_files) = \
@@ -134,7 +136,9 @@ def predict_files(audio_files, pitch_files, periodicity_files, options,
     def work(audio_file, pitch_file, periodicity_file, plot_file, index):
         audio, sample_rate = load.audio(audio_file)
         if before is not None:
-            before(index, audio, sample_rate)
+            prepared = before(index, audio, sample_rate)
+            if prepared is not None:
+                audio = prepared
         pitch, periodicity = pipeline.track(
             audio, sample_rate, options, describe(audio_file))
         write_track(audio, sample_rate, pitch, periodicity, options,

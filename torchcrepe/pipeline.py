@@ -15,6 +15,7 @@ from typing import Any, cast
 import torch
 import tqdm
 
+from . import accompaniment as accompaniment_
 from . import checks, decode, engine, framing, hardware, network
 from .decode import periodicity
 from .defaults import BATCH_SIZE as DEFAULT_BATCH_SIZE, DECODER, FMAX, FMIN, MODEL
@@ -113,6 +114,27 @@ def network_batches(audio: Any, sample_rate: int, options: Settings,
             del batch
             MEMORY()
             bar.update(stop - start)
+
+
+def without_accompaniment(audio: Any, sample_rate: int, accompaniment: Any,
+                          accompaniment_rate: int | None = None,
+                          name: str = 'audio') -> Any:
+    """audio (torch.tensor [shape=(1, time)]) at sample_rate, mono, less
+    the accompaniment's echo (accompaniment.cancel); `audio` itself,
+    untouched, for no accompaniment. Both inputs are checked first
+    (ParameterError naming them). The result holds no gradient: the
+    removal is not differentiable, so audio that needs one is refused"""
+    if accompaniment is None:
+        if accompaniment_rate is not None:
+            raise ParameterError('accompaniment_rate needs accompaniment')
+        return audio
+    checks.sample_rate(sample_rate)
+    audio = checks.audio(audio, name)
+    if audio.requires_grad:
+        raise ParameterError(f'{name} requires grad: the accompaniment\'s removal is '
+                             'not differentiable; pass accompaniment=None to track a '
+                             'gradient through the network')
+    return accompaniment_.cancel(audio, sample_rate, accompaniment, accompaniment_rate).audio
 
 
 ###############################################################################

@@ -25,6 +25,7 @@ MODES = {
     'reference_part': {FILES},
     'timing': {FILES},
     'transpose': {FILES},
+    'accompaniment': {FILES},
     'output_dir': {FOLDER},
     'format': {FOLDER},
     'jobs': {FOLDER},

@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 
-from .. import checks, files, outputs, paths, plot
+from .. import checks, files, load, outputs, paths, plot
 from ..defaults import DECODER, SINGING_DECODER
 from ..utils import ParameterError
 from . import common, errors, singing
@@ -52,6 +52,12 @@ def add_arguments(parser, inputs):
         '--embed', action='store_true',
         help='save the embedding (.pt or .npy) instead of pitch')
     parser.add_argument(
+        '--accompaniment', nargs='+', metavar='AUDIO',
+        help='what was played while each file was recorded (a guide piano '
+             'heard through a speaker): its echo is removed before tracking, '
+             'so pitch, periodicity and the singing report are the '
+             "singer's; one file for all audio files or one per audio file")
+    parser.add_argument(
         '--fail-fast', '--fail_fast', dest='fail_fast', action='store_true',
         help='stop at the first file that cannot be processed')
 
@@ -70,6 +76,8 @@ class Plan:
     voicing_threshold (float), embed (bool), fail_fast (bool),
         progress (bool): as given
     singing (cli.singing.Plan or None): the singing report
+    accompaniments (tuple or None): --accompaniment, one path per audio
+        file
     """
     audio_files: tuple
     outputs: tuple
@@ -83,6 +91,7 @@ class Plan:
     fail_fast: bool
     progress: bool
     singing: object
+    accompaniments: object = None
 
 
 def plan(args):
@@ -103,7 +112,11 @@ def plan(args):
         periodicity = args.output_harmonicity_files
     options = common.checked(common.options(
         args, DECODER if report is None else SINGING_DECODER))
+    accompaniments = _accompaniments(args.accompaniment, args.audio_files)
     if args.embed:
+        if accompaniments is not None:
+            raise ParameterError('--accompaniment cannot be used with --embed: the '
+                                 'embedding is of the recording as it is')
         _check_embedding(args.output_files, periodicity, args.plot)
     else:
         checks.frequency_range(args.fmin, args.fmax)
@@ -134,7 +147,7 @@ def plan(args):
     return Plan(tuple(args.audio_files), pitch or (None,) * count,
                 periodicity or (None,) * count, plots, plot_skipped, written,
                 options, args.voicing_threshold, args.embed, args.fail_fast,
-                common.progress(args), report)
+                common.progress(args), report, accompaniments)
 
 
 def run(plan):
@@ -175,16 +188,52 @@ def _process(plan, report):
             common.settings(plan.options, plan.progress, pitch=False),
             fail_fast=plan.fail_fast, report=report, arguments=EMBED_OPTIONS)
         return
-    also = before = None
+    also = span = None
     if plan.singing is not None:
         also = functools.partial(singing.run, plan.singing)
-        before = functools.partial(singing.warn_span, plan.singing)
+        span = functools.partial(singing.warn_span, plan.singing)
+    before = functools.partial(_before, span, plan.accompaniments, plan.audio_files)
     outputs.predict_files(
         plan.audio_files, plan.outputs, plan.periodicity,
         common.settings(plan.options, plan.progress),
         None if plan.singing is not None else plan.plots,
         plan.voicing_threshold, fail_fast=plan.fail_fast, report=report,
         also=also, arguments=PITCH_OPTIONS, before=before)
+
+
+def _accompaniments(given, audio_files):
+    """--accompaniment as one existing path per audio file, or None"""
+    if given is None:
+        return None
+    if len(given) not in (1, len(audio_files)):
+        raise ParameterError(
+            f'--accompaniment needs one file for all audio files or one per audio '
+            f'file: got {len(given)} for {len(audio_files)} audio files')
+    for path in given:
+        if not os.path.isfile(path):
+            raise ParameterError(f'--accompaniment: {path!r} is not a file')
+    return tuple(given) * len(audio_files) if len(given) == 1 else tuple(given)
+
+
+def _before(span, accompaniments, audio_files, index, audio, sample_rate):
+    """outputs.predict_files' `before` step of file mode: the reference's
+    length check (`span`, or None), then the audio without its
+    accompaniment when one was given (the delay found is printed on
+    stderr), else None (the file's audio as read)"""
+    if span is not None:
+        span(index, audio, sample_rate)
+    if accompaniments is None:
+        return None
+    from .. import accompaniment
+    played, rate = load.audio(accompaniments[index])
+    mono = audio.mean(dim=0, keepdim=True)
+    try:
+        cancelled = accompaniment.cancel(mono, sample_rate, played, rate)
+    except ParameterError as error:
+        raise ParameterError(f'--accompaniment {accompaniments[index]}: {error}') from None
+    print(f'{audio_files[index]}: accompaniment {accompaniments[index]} found '
+          f'{cancelled.delay * 1000:.0f} ms late', file=sys.stderr)
+    return cancelled.audio
 
 
 def make_parent_directory(file):
