@@ -25,6 +25,10 @@ takes begin with unannotated singing). Against the annotators:
     cents        over aligned notes, |cents_error (+ 1200 octave) - the
                  annotators' sung minus written (after their transposition)|:
                  the median, and the share within 15 cents
+    lost         where the other written notes went: the share whose
+                 annotated onset has a report note starting within 100 ms
+                 (what segmentation allows), aligned 100-300 ms away,
+                 aligned over 300 ms away (another sung note), missed
     report notes the same cents check for the report's own notes, each
                  annotated note against the report note whose onset is
                  nearest within 100 ms (no scoring involved): the ceiling
@@ -67,6 +71,8 @@ from benchmarks.report import publish  # noqa: E402
 CACHE = os.path.join(ROOT, '.cache', 'scoring')
 NOMINAL_BPM = 60.
 MATCH_SECONDS = .1
+# Aligned further than this from the annotated onset: another sung note
+FAR_SECONDS = .3
 CENTS_TOLERANCE = 15.
 TIME_TOLERANCE = .02
 
@@ -144,9 +150,21 @@ def evaluate_take(folder, take, found=None):
     shift = int(np.round(np.median([annotated[index][1] - written[index]
                                     for index in annotated])))
     aligned, cents = 0, []
+    # Where the others went: reported missed, or aligned to a sung onset
+    # 100-300 ms away (the onset placed otherwise) or further (another note)
+    lost = {'missed': 0, 'near': 0, 'far': 0}
+    report_onsets = np.array([note.onset for note in notes])
+    ceiling = sum(bool(len(report_onsets)) and
+                  np.min(np.abs(report_onsets - onset)) <= MATCH_SECONDS
+                  for onset, _ in annotated.values())
     for index, (onset, sung_midi) in annotated.items():
         note = by_index[index]
-        if note['sung'] is None or abs(note['sung']['onset'] - onset) > MATCH_SECONDS:
+        if note['sung'] is None:
+            lost['missed'] += 1
+            continue
+        off = abs(note['sung']['onset'] - onset)
+        if off > MATCH_SECONDS:
+            lost['near' if off <= FAR_SECONDS else 'far'] += 1
             continue
         aligned += 1
         theirs = 100 * (sung_midi - written[index] - shift)
@@ -165,7 +183,7 @@ def evaluate_take(folder, take, found=None):
     return {'aligned': aligned, 'notes': len(annotated), 'cents': cents, 'own': own,
             'transpose_right': result.transpose == shift, 'shift': shift, 'fix': fix,
             'unsung': int(((rows[:, 2] >= 0) & (rows[:, 0] < 0)).sum()),
-            'score': result}
+            'ceiling': ceiling, **lost, 'score': result}
 
 
 def table(results):
@@ -188,6 +206,17 @@ def table(results):
             f'| {name} | {len(rows)} | {notes} | {aligned / notes:.3f} | {right:.3f} | '
             f'{np.median(cents):.1f} | {np.mean(cents <= CENTS_TOLERANCE):.3f} | '
             f'{np.mean(own <= CENTS_TOLERANCE):.3f} | {unsung} |')
+    lines += ['', '| half | aligned (100 ms) | a report note starts within 100 ms of the '
+              'annotated onset | aligned 100-300 ms away | aligned over 300 ms away '
+              '(another sung note) | reported missed |', '|---|--:|--:|--:|--:|--:|']
+    for name in ('A', 'B', 'all'):
+        rows = [row for half, row in results if name in (half, 'all')]
+        notes = sum(row['notes'] for row in rows)
+        if not notes:
+            continue
+        share = [sum(row[key] for row in rows) / notes
+                 for key in ('aligned', 'ceiling', 'near', 'far', 'missed')]
+        lines.append(f'| {name} | ' + ' | '.join(f'{value:.3f}' for value in share) + ' |')
     return lines
 
 
