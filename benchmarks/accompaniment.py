@@ -176,29 +176,27 @@ def voices(folder, takes, seconds):
 def track(audio, accompaniment=None):
     """(pitch Hz (frames,), periodicity (frames,), seconds taken, delay s
     or None, the audio without the echo (time,), seconds the cancellation
-    alone takes) as `--model small --singing_report` tracks, through
-    torchcrepe.predict (with `accompaniment=` when given)"""
+    alone takes) as `--model small --singing_report` tracks. With the
+    accompaniment, this is what predict(accompaniment=) runs
+    (pipeline.without_accompaniment: accompaniment.cancel, then the
+    tracking), in two steps so that the cancellation is timed apart"""
     import torch
     import torchcrepe
     from torchcrepe.cli import common
     options = common.settings(singing_real.command('take.wav', CAPACITY).options)
     tensor = torch.from_numpy(audio.astype(np.float32))[None]
-    extra = {}
-    if accompaniment is not None:
-        extra['accompaniment'] = torch.from_numpy(accompaniment.astype(np.float32))[None]
+    lag, heard, cost = None, audio, 0.
     start = time.perf_counter()
+    if accompaniment is not None:
+        played = torch.from_numpy(accompaniment.astype(np.float32))[None]
+        cancelled = torchcrepe.accompaniment.cancel(tensor, RATE, played)
+        cost = time.perf_counter() - start
+        tensor, lag = cancelled.audio, cancelled.delay
+        heard = tensor[0].numpy().astype(np.float64)
     pitch, periodicity = torchcrepe.predict(
         tensor, RATE, fmin=options.fmin, fmax=options.fmax, model=CAPACITY,
-        decoder=options.decoder, return_periodicity=True, **extra)
+        decoder=options.decoder, return_periodicity=True)
     taken = time.perf_counter() - start
-    lag, heard, cost = None, audio, 0.
-    if accompaniment is not None:
-        # Again, alone: its cost, the delay, and the audio the report's
-        # loudness reads
-        start = time.perf_counter()
-        cancelled = torchcrepe.accompaniment.cancel(tensor, RATE, extra['accompaniment'])
-        cost = time.perf_counter() - start
-        lag, heard = cancelled.delay, cancelled.audio[0].numpy().astype(np.float64)
     return pitch[0].numpy(), periodicity[0].numpy(), taken, lag, heard, cost
 
 

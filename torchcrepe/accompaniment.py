@@ -30,14 +30,15 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import torch
 
+from . import checks
 from .constants import SAMPLE_RATE
 from .types import FloatArray
-from .utils import ParameterError, ParameterTypeError
+from .utils import ParameterError
 
 # Longest delay (s) searched between the accompaniment file and its echo
 MAX_DELAY = .5
@@ -81,28 +82,23 @@ def _resampled(signal: FloatArray, source: int, target: int) -> FloatArray:
     return scipy.signal.resample_poly(signal, ratio.numerator, ratio.denominator)
 
 
+# Below this rate (Hz) an input holds too little of CREPE's band to
+# estimate an echo in it
+MIN_RATE = 1000
+
+
 def _mono(audio: object, sample_rate: object, argument: str, rate_argument: str
           ) -> FloatArray:
-    """A (channels, time) or (time,) finite float tensor as float64 (time,),
-    channels averaged (as predict does with audio); ParameterError naming
-    `argument` or `rate_argument` otherwise"""
-    if not isinstance(audio, torch.Tensor):
-        raise ParameterTypeError(f'{argument} must be a torch.Tensor of shape (channels, '
-                                 f'samples); got {type(audio).__name__}')
-    if audio.dim() not in (1, 2):
-        raise ParameterError(f'{argument} must have shape (channels, samples) or (samples,); '
-                             f'got shape {tuple(audio.shape)}')
-    if not audio.is_floating_point():
-        raise ParameterError(f'{argument} must hold floating point samples; got {audio.dtype}')
-    if audio.numel() == 0:
-        raise ParameterError(f'{argument} is empty')
-    if not bool(torch.isfinite(audio).all()):
-        raise ParameterError(f'{argument} holds NaN or infinite samples')
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate < 1000:
-        raise ParameterError(f'{rate_argument} must be a whole number of Hz, at least 1000; '
+    """An input checked as predict checks audio (checks.audio: a finite,
+    non-empty float tensor (time,) or (channels, time), channels averaged)
+    and its rate, as float64 (time,); ParameterError naming `argument` or
+    `rate_argument` otherwise"""
+    mono = checks.audio(audio, argument)
+    checks.sample_rate(sample_rate, rate_argument)
+    if cast(int, sample_rate) < MIN_RATE:
+        raise ParameterError(f'{rate_argument} must be at least {MIN_RATE} Hz; '
                              f'got {sample_rate!r}')
-    audio = audio.detach().cpu().to(torch.float64)
-    return (audio.mean(dim=0) if audio.dim() == 2 else audio).numpy()
+    return mono[0].detach().cpu().to(torch.float64).numpy()
 
 
 # The exponent of the phase transform: below 1, bins where the voice alone
@@ -167,12 +163,16 @@ def _signal(spectrum: np.ndarray, length: int) -> FloatArray:
     """The inverse of _frames (weighted overlap-add), `length` samples"""
     window = _window()
     frames = np.fft.irfft(spectrum.T, WINDOW, axis=1) * window
-    size = HOP * (len(frames) - 1) + WINDOW
-    total = np.zeros(size)
-    norm = np.zeros(size)
-    for index, frame in enumerate(frames):
-        total[index * HOP:index * HOP + WINDOW] += frame
-        norm[index * HOP:index * HOP + WINDOW] += window ** 2
+    count, overlap = len(frames), WINDOW // HOP
+    total = np.zeros(HOP * (count + overlap))
+    # Every overlap-th frame tiles the signal without overlapping: each
+    # such set is one contiguous block, added at its first frame's place
+    for first in range(overlap):
+        tiles = frames[first::overlap].reshape(-1)
+        total[first * HOP:first * HOP + len(tiles)] += tiles
+    # The frames' summed squared window: constant, HOP-periodic (WINDOW is
+    # a multiple of HOP), but for the ends, which lie in the padding
+    norm = np.tile((window ** 2).reshape(overlap, HOP).sum(axis=0), count + overlap)
     return (total / np.maximum(norm, 1e-8))[WINDOW:WINDOW + length]
 
 
@@ -208,15 +208,14 @@ def _fit(lagged: torch.Tensor, target: torch.Tensor, power: torch.Tensor) -> tor
     single = lagged.to(torch.complex64)
     # The first weights take the whole recording for noise to the
     # estimate; each pass then sees the voice better
+    ridge = (RIDGE * power + 1e-30)[:, None, None] * eye
     weight = _weights(target)
     for _ in range(PASSES):
         scaled = weight / weight.mean(dim=1, keepdim=True)
         weighted = single * scaled.to(torch.float32)[..., None]
         gram = (weighted.transpose(1, 2).conj() @ single).to(target.dtype)
         cross = (weighted.conj() * target.to(torch.complex64)[..., None]).sum(dim=1)
-        scale = RIDGE * power + 1e-30
-        path = torch.linalg.solve(gram + scale[:, None, None] * eye,
-                                  cross.to(target.dtype)[..., None])
+        path = torch.linalg.solve(gram + ridge, cross.to(target.dtype)[..., None])
         echo = (lagged @ path)[..., 0]
         weight = _weights(target - echo)
     return echo

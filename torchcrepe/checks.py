@@ -202,7 +202,7 @@ def audio(value, argument='audio'):
     if not value.is_floating_point():
         raise ParameterError(
             f'{argument} must hold floating-point samples in [-1, 1]; '
-            f'got {value.dtype}')
+            f'got {value.dtype}, not a floating point dtype')
     if not _all_finite(value):
         raise ParameterError(f'{argument} contains NaN or Inf')
     if value.size(0) > 1:

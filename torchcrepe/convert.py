@@ -116,6 +116,15 @@ def frequency_to_cents(frequency: torch.Tensor) -> torch.Tensor:
 
 NOTE_NAMES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')
 
+# Semitones above C of each note letter
+STEPS = {'C': 0, 'D': 2, 'E': 4, 'F': 5, 'G': 7, 'A': 9, 'B': 11}
+
+
+def letter_to_midi(letter: str, octave: int, alter: float = 0.) -> float:
+    """MIDI number (C4 = 60) of note letter `letter` ('A'..'G') in
+    scientific `octave`, raised by `alter` semitones (flats negative)"""
+    return float(12 * (octave + 1) + STEPS[letter] + alter)
+
 
 def midi_to_note_name(midi: SupportsFloat) -> str:
     """Name of the nearest semitone of a (fractional) MIDI number:

@@ -77,6 +77,16 @@ def one_per_file(paths, count, argument):
     return paths
 
 
+def one_or_per_file(paths, count, argument):
+    """A tuple of `count` entries, one per audio file: `paths` itself, or
+    its one entry for every file; refuses any other length"""
+    if len(paths) not in (1, count):
+        raise ParameterError(
+            f'{argument} needs one file for all audio files or one per audio '
+            f'file: got {len(paths)} for {count} audio files')
+    return tuple(paths) * count if len(paths) == 1 else tuple(paths)
+
+
 def named(paths, argument, plural=True):
     """[Named] of the entries of `paths` that are not None"""
     if not plural:

@@ -205,14 +205,10 @@ def _accompaniments(given, audio_files):
     """--accompaniment as one existing path per audio file, or None"""
     if given is None:
         return None
-    if len(given) not in (1, len(audio_files)):
-        raise ParameterError(
-            f'--accompaniment needs one file for all audio files or one per audio '
-            f'file: got {len(given)} for {len(audio_files)} audio files')
     for path in given:
         if not os.path.isfile(path):
             raise ParameterError(f'--accompaniment: {path!r} is not a file')
-    return tuple(given) * len(audio_files) if len(given) == 1 else tuple(given)
+    return paths.one_or_per_file(given, len(audio_files), '--accompaniment')
 
 
 def _before(span, accompaniments, audio_files, index, audio, sample_rate):

@@ -36,6 +36,7 @@ from .. import files, framing
 from ..constants import SAMPLE_RATE
 from ..defaults import SINGING_DECODER
 from ..loudness import a_weighted
+from ..paths import one_or_per_file
 from ..utils import ParameterError
 
 # --tuning when not given: A4 at 440 Hz, singing.analyse's default
@@ -168,10 +169,7 @@ def reference(paths, timing, transpose, count, part=None):
             if value != default:
                 raise ParameterError(f'{option} needs --reference')
         return None, timing, None, None
-    if len(paths) not in (1, count):
-        raise ParameterError(
-            f'--reference needs one file for all audio files or one per audio '
-            f'file: got {len(paths)} for {count} audio files')
+    paths = one_or_per_file(paths, count, '--reference')
     if transpose is not None and transpose != 'auto':
         try:
             transpose = int(transpose)
@@ -184,18 +182,19 @@ def reference(paths, timing, transpose, count, part=None):
         check_transpose(transpose, timing)
     except ParameterError as error:
         raise ParameterError(f'--{error}') from None
-    read = []
+    # Each file read once, however many audio files share it
+    read = {}
     for path in paths:
+        if path in read:
+            continue
         if part is not None and files.extension(path) in NOTE_LISTS:
             raise ParameterError(f'--reference_part names a MIDI track or MusicXML '
                                  f'part; {path} is a note list, with none')
         try:
-            read.append(read_targets(path, part))
+            read[path] = read_targets(path, part)
         except (ParameterError, FileNotFoundError) as error:
             raise ParameterError(f'--reference: {error}') from None
-    if len(read) == 1:
-        read, paths = read * count, list(paths) * count
-    return tuple(read), timing, transpose, tuple(paths)
+    return tuple(read[path] for path in paths), timing, transpose, paths
 
 
 def tuning(text):

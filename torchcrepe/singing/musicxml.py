@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Iterable, NamedTuple
 
+from ..convert import STEPS, letter_to_midi
 from ..utils import ParameterError
 
 # File extensions read here
@@ -46,7 +47,6 @@ DEFAULT_TEMPO = Fraction(120)
 # Largest score (bytes) taken out of an .mxl: a guard against a zip bomb
 MAX_BYTES = 256 * 2 ** 20
 
-STEPS = {'C': 0, 'D': 2, 'E': 4, 'F': 5, 'G': 7, 'A': 9, 'B': 11}
 
 # Length of each <beat-unit> in quarter notes
 BEAT_UNITS = {'maxima': Fraction(32), 'long': Fraction(16), 'breve': Fraction(8),
@@ -358,7 +358,7 @@ class PartReader:
         except ValueError:
             raise self.error('<pitch> needs a <step> A..G, a whole <octave> and '
                              'a number in <alter> if any') from None
-        return 12 * (octave + 1) + STEPS[step] + alter + self.shift
+        return letter_to_midi(step, octave, alter) + self.shift
 
     def note(self, element: ElementTree.Element) -> None:
         if element.find('grace') is not None:

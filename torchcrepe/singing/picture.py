@@ -169,11 +169,15 @@ def _axes_box(artist: Any, renderer: Any) -> labels_.Box:
     return labels_.Box(extent.x0, extent.y0, extent.x1, extent.y1)
 
 
-def _draw_targets(axes: Any, report: Report, score: Score, Rectangle: Any) -> list[Any]:
+# (start s, end s, MIDI) of each target's bar: target_bars'
+Bars = list[tuple[float, float, float]]
+
+
+def _draw_targets(axes: Any, bars: Bars, score: Score, Rectangle: Any) -> list[Any]:
     """The target bars (patches, gid 'target'), behind the pitch curve and
     over the note boxes"""
     patches = []
-    for (start, end, midi), note in zip(target_bars(report, score), score.notes):
+    for (start, end, midi), note in zip(bars, score.notes):
         missed = note['sung'] is None
         patch = Rectangle((start, midi - TARGET_HEIGHT / 2), end - start, TARGET_HEIGHT,
                           facecolor='none' if missed else target_colour(note),
@@ -193,12 +197,11 @@ def _text(axes: Any, renderer: Any, label: str, colour: str) -> tuple[Any, float
     return text, size.right - size.left, size.top - size.bottom
 
 
-def _target_wanted(axes: Any, report: Report, score: Score, renderer: Any
+def _target_wanted(axes: Any, bars: Bars, score: Score, renderer: Any
                    ) -> tuple[list[Any], list[Any]]:
     """(Text artists, labels.place entries) of the target labels, the worst
     target first: each tried below its bar and its note's box, in rows
     further down, then above them"""
-    bars = target_bars(report, score)
 
     # Where room runs out, the labels saying what went wrong stay
     def badness(index: int) -> tuple[int, float]:
@@ -258,7 +261,7 @@ def _vibrato_wanted(axes: Any, report: Any, renderer: Any
     return texts, wanted
 
 
-def _labels(axes: Any, report: Report, score: Score | None, renderer: Any,
+def _labels(axes: Any, report: Report, score: Score | None, bars: Bars, renderer: Any,
             boxes: list[Any]) -> list[Text]:
     """Write the target labels (with a score), then the vibrato labels,
     each where it overlaps no other label, no note box or target bar
@@ -266,7 +269,7 @@ def _labels(axes: Any, report: Report, score: Score | None, renderer: Any,
     texts: list[Any] = []
     wanted: list[Any] = []
     if score is not None:
-        texts, wanted = _target_wanted(axes, report, score, renderer)
+        texts, wanted = _target_wanted(axes, bars, score, renderer)
     more_texts, more_wanted = _vibrato_wanted(axes, report, renderer)
     texts, wanted = texts + more_texts, wanted + more_wanted
     frame = _axes_box(axes.patch, renderer)
@@ -298,7 +301,7 @@ def check(report: object, title: object, score: object = None) -> None:
                                  f'or None; got {type(score).__name__}')
 
 
-def _pitch_axis(axes: Any, report: Report, bars: list[tuple[float, float, float]]) -> None:
+def _pitch_axis(axes: Any, report: Report, bars: Bars) -> None:
     """Note names on the pitch axis, 2 semitones beyond the pitch track and
     1 beyond the target bars (`bars`, target_bars'; [] without a score)"""
     pitched = report.track.midi[np.isfinite(report.track.midi)]
@@ -357,11 +360,12 @@ def draw(report: Report, title: str | None = None, score: Score | None = None
     canvas = FigureCanvasAgg(figure)
     axes, table = figure.subplots(1, 2, gridspec_kw={'width_ratios': [4, 1]})
     boxes = _draw_notes(axes, report, Rectangle)
+    bars = target_bars(report, score) if score is not None else []
     if score is not None:
-        boxes += _draw_targets(axes, report, score, Rectangle)
+        boxes += _draw_targets(axes, bars, score, Rectangle)
     axes.plot(times, track.midi, color='#1f5fbf', linewidth=1.2)
 
-    _pitch_axis(axes, report, target_bars(report, score) if score is not None else [])
+    _pitch_axis(axes, report, bars)
     axes.set_xlim(times[0] if len(times) else 0, times[-1] if len(times) else 1)
     axes.grid(axis='y', alpha=.3)
     axes.set_xlabel('Time (s)')
@@ -378,7 +382,7 @@ def draw(report: Report, title: str | None = None, score: Score | None = None
     # The layout settles first; the labels then go where nothing is
     canvas.draw()
     figure.set_layout_engine('none')
-    kept = _labels(axes, report, score, canvas.get_renderer(), boxes)
+    kept = _labels(axes, report, score, bars, canvas.get_renderer(), boxes)
     return figure, kept
 
 

@@ -11,6 +11,7 @@ import os
 import re
 from typing import Any, Iterable, NamedTuple, Sequence
 
+from ..convert import letter_to_midi
 from ..types import FilePath
 from ..utils import ParameterError, ParameterTypeError, require
 from . import musicxml
@@ -70,7 +71,6 @@ def check_targets(target: Iterable[Any], argument: str = 'target', *, empty: boo
 
 
 NAME = re.compile(r'^\s*([A-Ga-g])([#b\u266f\u266d]*)(-?\d+)\s*$')
-STEPS = {'C': 0, 'D': 2, 'E': 4, 'F': 5, 'G': 7, 'A': 9, 'B': 11}
 
 
 def note_midi(name: str | float, argument: str = 'start') -> float:
@@ -86,8 +86,8 @@ def note_midi(name: str | float, argument: str = 'start') -> float:
         raise tracks.refusal(name, str)(f'{argument} must be a note name such as \'C3\', '
                              f"'F#4' or 'Bb2', or a MIDI number; got {name!r}")
     letter, accidentals, octave = match.groups()
-    midi = (STEPS[letter.upper()] + 12 * (int(octave) + 1)
-            + sum(1 if sign in '#\u266f' else -1 for sign in accidentals))
+    midi = letter_to_midi(letter.upper(), int(octave),
+                          sum(1 if sign in '#\u266f' else -1 for sign in accidentals))
     if not 0 <= midi <= 127:
         raise ParameterError(f'{argument} {name!r} lies outside MIDI 0..127')
     return float(midi)
