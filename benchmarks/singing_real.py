@@ -330,6 +330,7 @@ THRESHOLDS = [('levels', 'HELD'), ('levels', 'ARRIVAL'), ('levels', 'SPLIT'),
               ('levels', 'MIN_NOTE'), ('levels', 'GLIDE_SPEED'), ('levels', 'PART_COST'),
               ('articulation', 'DIP_DB'), ('articulation', 'DIP_WINDOW'),
               ('notes', 'MIN_GLIDE'), ('notes', 'LEAD_SHARE'), ('notes', 'OUTLIER'),
+              ('notes', 'ONSET_DB'), ('notes', 'ATTACK_PEAK'),
               ('track', 'MAX_GAP'), ('track', 'FAST_SIGMA'), ('track', 'TREND_CUTOFF'),
               ('cycles', 'RATE_RANGE'), ('cycles', 'TURN'), ('cycles', 'SWING_RATIO'),
               ('vibrato', 'MIN_FIT'), ('vibrato', 'MIN_EXTENT'), ('vibrato', 'EDGE')]

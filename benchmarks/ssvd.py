@@ -89,9 +89,11 @@ def key_shift(reference, estimate):
     return int(np.round(np.median(differences))) if len(differences) >= 3 else 0
 
 
-def score(folder, take, capacity):
-    """({measure: F1}, key shift) of one take"""
-    found = singing_real.report(os.path.join(folder, f'{take}.flac'), capacity)
+def score(folder, take, capacity, cache=singing_real.CACHE):
+    """({measure: F1}, key shift) of one take; pitch tracks cached under
+    `cache` (None: not cached)"""
+    found = singing_real.report(os.path.join(folder, f'{take}.flac'), capacity,
+                                cache=cache)
     intervals, hertz = singing_real.report_notes(found)
     midi = 69 + 12 * np.log2(hertz / found.tuning_hz) if len(hertz) else hertz
     ref_intervals, ref_midi = annotated(folder, take)

@@ -58,3 +58,17 @@ def test_ssvd_key_shift_and_halves(tmp_path):
         rows = [(i, 0, i, tonic + step) for i, step in enumerate((0, 2, 4, 5))]
         np.savetxt(tmp_path / f'{take}_score.txt', rows)
     assert ssvd.half(tmp_path, 'a') == ssvd.half(tmp_path, 'b')
+
+
+def test_ssvd_take_against_the_annotators():
+    """One short sight-singing take (27853, 16 s, half B) through
+    benchmarks/ssvd.py's score with tiny, nothing cached"""
+    if not os.path.isfile(os.path.join(FOLDER, 'ssvd', '27853_notes.txt')):
+        pytest.skip('../shared/singing/ssvd is not here: it is kept out of the package')
+    pytest.importorskip('mir_eval')
+    sys.path.insert(0, ROOT)
+    from benchmarks import ssvd
+    figures, shift = ssvd.score(os.path.join(FOLDER, 'ssvd'), '27853', 'tiny', cache=None)
+    # Measured: onset F1 0.86, COnP 0.55, COnPOff 0.38, no key shift
+    assert shift == 0
+    assert figures['onset'] >= .8 and figures['conp'] >= .5 and figures['conpoff'] >= .33

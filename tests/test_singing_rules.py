@@ -90,8 +90,13 @@ def test_a_new_syllable_on_the_same_pitch_is_a_new_note():
     loudness = dipped(12.)
     found = singing.analyse(pitch, None, HOP, loudness=loudness).notes
     assert len(found) == 2 and all(round(note.midi) == 62 for note in found)
-    # Cut at the loudness minimum, back to back
-    assert abs(found[1].onset - .6) < .01 and abs(found[0].offset - found[1].onset) < 1e-9
+    # The first syllable ends at the loudness minimum (0.6 s); the second
+    # starts where its vowel is heard, within notes.ONSET_DB of its peak:
+    # at once for a 12 dB dip when that is 15 dB, else where the raised
+    # cosine is back at that level, after the minimum
+    back = min(notes_.ONSET_DB / 12, 1)
+    vowel = .6 + (.5 - np.arccos(1 - 2 * back) / (2 * np.pi)) * .06
+    assert abs(found[0].offset - .6) < .01 and abs(found[1].onset - vowel) < .006
     assert found[1].attack is None
     # A wobble of the loudness that is no new attack, and pitch alone
     assert len(singing.analyse(pitch, None, HOP, loudness=dipped(4.)).notes) == 1
@@ -115,6 +120,53 @@ def test_an_unvoiced_consonant_starts_a_new_note():
     short = curve([(.2, None), (.4, steady(62.)), (.03, None), (.37, steady(62.)),
                    (.2, None)])
     assert len(singing.analyse(short, None, HOP).notes) == 1
+
+
+def swell(rise, seconds=1.2, start=.2, quiet=-60., loud=-30.):
+    """Loudness (dB) of a vowel that starts at `start` s from 20 dB below
+    `loud` and swells linearly to it over `rise` s"""
+    time = np.arange(int(round(seconds / HOP))) * HOP
+    level = loud - 20 * np.clip(1 - (time - start) / rise, 0, 1)
+    return np.where(time < start - 1e-9, quiet, level)
+
+
+def test_a_note_after_silence_starts_where_its_vowel_is_heard():
+    # Voiced from 0.2 s; its loudness swells 20 dB over 0.25 s: heard where
+    # it comes within notes.ONSET_DB (15 dB) of its peak, at 0.2625 s
+    pitch = curve([(.2, None), (.8, steady(62.)), (.2, None)])
+    (note,) = singing.analyse(pitch, None, HOP, window_seconds=0,
+                              loudness=swell(.25)).notes
+    heard = .2 + .25 * (1 - notes_.ONSET_DB / 20)
+    assert abs(note.onset - heard) < 1e-6
+    # Its held part starts there too: the swell is its attack
+    assert not note.held[:int((heard - .2) / HOP)].any()
+    assert abs(100 * (note.midi - 62)) < 3
+    # A voice at full loudness at once: where it starts (rule 4 as before)
+    (sudden,) = singing.analyse(pitch, None, HOP, window_seconds=0,
+                                loudness=swell(1e-3)).notes
+    assert abs(sudden.onset - .2) < .006
+    # Without loudness: where the voice starts
+    (plain,) = singing.analyse(pitch, None, HOP, window_seconds=0).notes
+    assert abs(plain.onset - .2) < .006
+
+
+def test_a_scoop_before_the_vowel_is_the_attack_not_a_note():
+    # 100 ms sung 150 cents low while the voice swells 20 dB over 0.28 s,
+    # then the note: one note, heard where the vowel is (0.27 s), the scoop
+    # its attack from where the voice starts
+    def shape(t):
+        return np.where(t < .1, 60.5, 62.)
+    pitch = curve([(.2, None), (.8, shape), (.2, None)])
+    found = singing.analyse(pitch, None, HOP, window_seconds=0,
+                            loudness=swell(.28)).notes
+    assert len(found) == 1
+    (note,) = found
+    assert abs(note.onset - (.2 + .28 * (1 - notes_.ONSET_DB / 20))) < 1e-6
+    assert note.attack.kind == 'scoop' and abs(note.attack.start - .2) < .006
+    assert abs(note.attack.cents - 150) < 10 and abs(100 * (note.midi - 62)) < 3
+    # Sung at full loudness from the start, the low part is a note of its own
+    assert len(singing.analyse(pitch, None, HOP, window_seconds=0,
+                               loudness=swell(1e-3)).notes) == 2
 
 
 @pytest.mark.parametrize('seconds', [.08, .1])

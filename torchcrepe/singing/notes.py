@@ -19,10 +19,20 @@ the vocadito annotations, Bittner et al. 2021):
    held part 3/4 semitone or more from its neighbours is a note, however
    short (80 ms).
 4. Where a note starts:
-   - after silence or an unvoiced consonant, where the voice starts, even
-     when it scoops up to its pitch: the scoop is the note's *attack*. A
-     frame-based tracker's first voiced frame leads the voice (LEAD_SHARE);
-   - after a voiced consonant (a loudness dip), at the loudness minimum;
+   - the first note of a syllable, where its vowel is heard: with
+     loudness, where the loudness first comes within ONSET_DB of the
+     loudest frame of the syllable's first ATTACK_PEAK seconds, so that
+     a consonant and a swell before the vowel are not the note (singers
+     time the vowel onset: Sundberg and Bauer-Huppmann 2007). Whatever
+     the pitch does before then, a scoop at a pitch of its own included,
+     is the note's *attack*, not a note. The syllable before it ends at
+     the loudness minimum, so that a voiced consonant between them is in
+     neither note;
+   - where the voice is at full loudness at once, or without loudness:
+     after silence or an unvoiced consonant, where the voice starts, even
+     when it scoops up to its pitch (the scoop is the *attack*); a
+     frame-based tracker's first voiced frame leads the voice
+     (LEAD_SHARE); after a voiced consonant, at the loudness minimum;
    - after a legato transition from the previous note (a slide, a
      portamento, no new attack), where its pitch arrives: where it comes
      within a quarter tone of this note's level, the pitch a listener
@@ -80,6 +90,15 @@ OUTLIER = .5
 # after its first voiced frame's leading edge; one that ends before them
 # ends as much before its last voiced frame's trailing edge
 LEAD_SHARE = .2
+# Decibels below the peak of its attack at which a syllable's first note
+# is heard to start (rule 4): the perceptual onset of a tone lies where its
+# envelope reaches 6-15 dB below its maximum (Vos and Rasch, "The
+# perceptual onset of musical tones", Perception & Psychophysics 1981);
+# the earliest of these, so that an onset is near both the annotators who
+# mark the vowel and the musicians who mark the consonant (README)
+ONSET_DB = 15.
+# Seconds from where the voice starts within which that peak is looked for
+ATTACK_PEAK = .3
 
 # Name of the nearest semitone of a MIDI number: 69.2 -> 'A4'
 midi_to_note_name = convert.midi_to_note_name
@@ -91,7 +110,8 @@ note_name = midi_to_note_name
 class Attack(NamedTuple):
     """How a note is reached: start (s) and length (s) of the movement of
     the pitch into it, its size (cents, positive from below), and its
-    kind: 'scoop' (after silence or a new attack, inside the note) or
+    kind: 'scoop' (from where a syllable's voice starts: inside the note,
+    or before its onset when its vowel is heard later) or
     'transition' (from the previous note, before the note's onset)"""
     start: float
     length: float
@@ -175,6 +195,8 @@ def segment(track: tracks.Track, window_seconds: float = 0.) -> list[Note]:
                                     first + start)
             if found and not syllable.sounding_before:
                 _starts_after_silence(found[0], lead, straddle)
+            if found and loudness is not None:
+                found = _vowel_onset(found, loudness[start:stop], track, first + start)
             if found and not syllable.sounding_after:
                 found[-1].offset -= lead
                 found[-1].held[max(len(found[-1].held) - straddle, 0):] = False
@@ -195,6 +217,51 @@ def _starts_after_silence(note: Note, lead: float, straddle: int) -> None:
     held = np.flatnonzero(note.held)
     if len(held) and held[0] < straddle:
         note.held[:straddle] = False
+
+
+def _vowel_onset(found: list[Note], loudness: FloatArray, track: tracks.Track,
+                 offset: int) -> list[Note]:
+    """The notes of a syllable (a list of Note), its first one starting
+    where its vowel is heard (rule 4): where the loudness (dB per frame
+    of the syllable, (frames,), its first frame `offset` in the track)
+    first comes within ONSET_DB of the loudest frame of its first
+    ATTACK_PEAK seconds, but never later than MIN_NOTE before its offset.
+    A note that ends before then (by less than MIN_NOTE / 2 after it) is
+    the attack of the next, a scoop, not a note"""
+    hop = track.hop
+    head = loudness[:levels.frames(ATTACK_PEAK, hop)]
+    above = np.flatnonzero(head >= head.max() - ONSET_DB)
+    crossing = int(above[0])
+    if crossing == 0:
+        return found
+    # Where the loudness crosses that level between two frames' centres
+    low, high = head[crossing - 1], head[crossing]
+    heard = track.start + hop * (offset + crossing - (
+        high - (head.max() - ONSET_DB)) / max(high - low, 1e-9))
+    while len(found) > 1 and found[0].offset - heard < levels.MIN_NOTE / 2 and \
+            not found[0].glide:
+        scoop, found = found[0], found[1:]
+        found[0] = _with_scoop(found[0], scoop)
+    note = found[0]
+    if heard > note.onset:
+        heard = min(heard, note.offset - levels.MIN_NOTE)
+        if heard > note.onset:
+            note.onset = heard
+            before = int(np.ceil((heard - track.start) / hop)) - note.first
+            note.held[:max(before, 0)] = False
+    return found
+
+
+def _with_scoop(note: Note, scoop: Note) -> Note:
+    """`note` with `scoop`, the note before it in its syllable, as its
+    attack: from where the scoop starts to where `note` is arrived at"""
+    held = np.concatenate([np.zeros(note.first - scoop.first, bool), note.held])
+    arrived = note.onset if note.attack is None else \
+        note.attack.start + note.attack.length
+    attack = Attack(scoop.onset, arrived - scoop.onset,
+                    100 * (note.midi - scoop.midi), 'scoop')
+    return dataclasses.replace(note, onset=scoop.onset, first=scoop.first,
+                               held=held, attack=attack)
 
 
 def level(note: Note, track: tracks.Track) -> float:
