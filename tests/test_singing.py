@@ -106,9 +106,10 @@ def test_vibrato_never_splits(rate, cents):
 
 @pytest.mark.parametrize('width, seconds', [(2, .1), (2, .5), (7, .3), (12, .6), (-5, .2)])
 def test_portamento_between_held_notes(width, seconds):
-    # A raised-cosine slide between two notes held 0.35 s: two notes meeting
-    # where the slide arrives within a quarter tone of the second, never a
-    # third
+    # A raised-cosine slide between two notes held 0.35 s: two notes, never
+    # a third, the second starting where the slide arrives within a
+    # quarter tone of it, the first ending where the slide leaves it by as
+    # much (the slide is the second's attack, in neither note)
     def shape(t):
         position = np.clip((t - .35) / seconds, 0, 1)
         return 62 + width * (.5 - .5 * np.cos(np.pi * position))
@@ -116,7 +117,8 @@ def test_portamento_between_held_notes(width, seconds):
     notes = singing.analyse(pitch, None, HOP).notes
     assert [round(note.midi) for note in notes] == [62, 62 + width]
     assert abs(notes[1].onset - arrival(.45, seconds, width)) < .03
-    assert abs(notes[0].offset - notes[1].onset) < 1e-9
+    assert abs(notes[0].offset - notes[1].attack.start) < 1e-9
+    assert notes[1].attack.start + notes[1].attack.length <= notes[1].onset + 1e-9
 
 
 def falling(seconds):

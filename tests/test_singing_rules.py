@@ -48,7 +48,9 @@ def test_legato_slide_starts_the_note_where_it_arrives_and_is_the_attack():
     # (the raised cosine), not where 60 starts to move
     arrived = .5 + .15 - np.arccos(1 - 2 / 8) / np.pi * .15
     assert abs(second.onset - arrived) < .015
-    assert abs(first.offset - second.onset) < 1e-9
+    # The first ends where its pitch leaves it, where the attack starts:
+    # the slide is in neither note
+    assert abs(first.offset - second.attack.start) < 1e-9
     attack = second.attack
     assert attack.kind == 'transition' and abs(attack.cents - 400) < 10
     # It leaves 60 and reaches 64 by a quarter tone: the raised cosine at
@@ -181,8 +183,47 @@ def test_a_short_note_with_its_own_pitch_survives(seconds):
     pitch = curve([(.2, None), (.86 + seconds, shape), (.2, None)])
     found = singing.analyse(pitch, None, HOP, window_seconds=0).notes
     assert [round(note.midi) for note in found] == [60, 62, 64]
-    assert abs(found[1].duration - seconds - .03) < .02
+    # From where the slide into it arrives to where the next slide leaves
+    # it, each a quarter tone from 62: the raised cosines a third of the
+    # way through their 30 ms from each side
+    assert abs(found[1].duration - seconds - .02) < .015
     assert abs(100 * (found[1].midi - 62)) < 5
+
+
+def growing_vibrato(swing_db, consonant_db=0.):
+    """(pitch Hz, loudness dB) of a 2.5 s note on 62 after 0.2 s of
+    silence, with a 5.5 Hz vibrato whose extent grows from +-15 to +-90
+    cents over 0.3-2.0 s, its loudness swinging with it by up to swing_db
+    dB peak to peak, and a consonant (a dip of consonant_db dB, 80 ms wide)
+    1.5 s into the note"""
+    time = np.arange(int(round(2.5 / HOP))) * HOP
+    extent = 15 + 75 * np.clip((time - .3) / 1.7, 0, 1)
+    phase = np.sin(2 * np.pi * 5.5 * time)
+    midi = 62 + extent / 100 * phase + np.random.default_rng(0).normal(0, .02, len(time))
+    position = np.clip((time - 1.5) / .08 + .5, 0, 1)
+    loudness = -30 + swing_db / 2 * extent / 90 * phase - \
+        consonant_db * (.5 - .5 * np.cos(2 * np.pi * position))
+    silence, quiet = np.full(20, np.nan), np.full(20, -70.)
+    return (np.concatenate([silence, hz(midi), silence]),
+            np.concatenate([quiet, loudness, quiet]))
+
+
+@pytest.mark.parametrize('swing_db', [4., 12., 16.])
+def test_a_growing_vibrato_is_one_note_with_its_wide_part(swing_db):
+    # The loudness of a wide vibrato swings with its pitch, here by more
+    # than articulation.DIP_DB: no new attack, one note, and the vibrato
+    # found over its wide part up to the note's end
+    pitch, loudness = growing_vibrato(swing_db)
+    (note,) = singing.analyse(pitch, None, HOP, loudness=loudness).notes
+    assert abs(100 * (note.midi - 62)) < 5
+    assert note.vibrato.start < 1.2 and note.vibrato.end > 2.6
+    assert abs(note.vibrato.rate_hz - 5.5) < .2 and 60 < note.vibrato.extent_cents < 100
+    # A consonant inside it goes deeper than the vibrato's own swing: a
+    # new syllable, each with its vibrato
+    pitch, loudness = growing_vibrato(12., consonant_db=24.)
+    first, second = singing.analyse(pitch, None, HOP, loudness=loudness).notes
+    assert abs(first.offset - 1.7) < .03 and abs(second.onset - 1.7) < .04
+    assert first.vibrato is not None and second.vibrato is not None
 
 
 def test_a_one_cycle_wobble_is_no_vibrato():

@@ -14,7 +14,10 @@ With loudness (dB per frame, e.g. torchcrepe.loudness.a_weighted):
     loudest frame on each side within DIP_WINDOW seconds. Amplitude
     vibrato is no dip: the loudness of a vibrato swings with its pitch as
     the partials cross the formants, by up to 6.6 dB a cycle in the
-    vibrato recordings of ../shared/singing, below DIP_DB. A breathy
+    vibrato recordings of ../shared/singing, below DIP_DB; and as a
+    vibrato grows wide its swing can pass DIP_DB, so inside a vibrato
+    (the frames vibrato.swinging finds) a dip must go DIP_DB below the
+    vibrato's own swing (the median depth of its loudness minima). A breathy
     stretch of a held vowel, where periodicity drops but the loudness
     does not, is no dip either.
 Without loudness (pitch alone): an unvoiced gap of MIN_GAP seconds or more
@@ -33,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import signal
 
-from . import levels
+from . import cycles, levels
 
 # Decibels a loudness minimum lies below both sides to be a new attack:
 # above the swing of the loudness of a held vibrato (up to 6.6 dB a cycle
@@ -56,18 +59,19 @@ class Syllable(NamedTuple):
     sounding_after: bool
 
 
-def syllables(voiced, loudness, hop):
+def syllables(voiced, loudness, hop, swinging=None):
     """The syllables of one phrase, a list of Syllable in time order
 
     voiced (numpy.ndarray [shape=(frames,)], bool); loudness (dB, same
-    shape, or None); hop in seconds.
+    shape, or None); hop in seconds; swinging (bool, same shape, or None):
+    the frames inside a vibrato (vibrato.swinging).
     """
     count = len(voiced)
     if loudness is None:
         cuts = [(end, start, end - start) for end, start in _gaps(voiced)
                 if (start - end) * hop >= MIN_GAP]
     else:
-        cuts = dips(voiced, loudness, hop)
+        cuts = dips(voiced, loudness, hop, swinging)
     shortest = levels.frames(levels.MIN_NOTE, hop)
     kept = []
     for end, start, _ in sorted(cuts, key=lambda cut: -cut[2]):
@@ -88,16 +92,20 @@ def _gaps(voiced):
             if not voiced[a + 1]]
 
 
-def dips(voiced, loudness, hop):
-    """[(end of syllable, start of the next, depth dB)] at each dip"""
+def dips(voiced, loudness, hop, swinging=None):
+    """[(end of syllable, start of the next, depth dB)] at each dip; inside
+    a vibrato (`swinging` frames) a dip counts by how far it goes below
+    the vibrato's own loudness swing"""
     window = max(1, int(round(DIP_WINDOW / hop)))
     found = []
     # Local minima, the middle of a flat one included
-    for minimum in signal.find_peaks(-np.asarray(loudness, dtype=np.float64))[0]:
-        left = loudness[max(0, minimum - window):minimum + 1].max()
-        right = loudness[minimum:minimum + window + 1].max()
-        depth = min(left, right) - loudness[minimum]
-        if depth < DIP_DB:
+    minima = signal.find_peaks(-np.asarray(loudness, dtype=np.float64))[0]
+    depths = np.array([min(loudness[max(0, minimum - window):minimum + 1].max(),
+                           loudness[minimum:minimum + window + 1].max()) - loudness[minimum]
+                       for minimum in minima])
+    swing = _swing(minima, depths, swinging)
+    for minimum, depth, usual in zip(minima, depths, swing):
+        if depth - usual < DIP_DB:
             continue
         # Unvoiced frames within the dip: the voice stops there
         low = loudness <= loudness[minimum] + depth / 2
@@ -112,6 +120,21 @@ def dips(voiced, loudness, hop):
         else:
             found.append((int(minimum), int(minimum), float(depth)))
     return found
+
+
+def _swing(minima, depths, swinging):
+    """(minima,) dB: for each loudness minimum inside a run of swinging
+    frames, the median depth of the minima of that run (the loudness swing
+    of the vibrato, which rises and falls with its pitch as the partials
+    cross the formants); 0 elsewhere"""
+    swing = np.zeros(len(minima))
+    if swinging is None or not len(minima):
+        return swing
+    for first, last in cycles.true_runs(np.asarray(swinging, bool)):
+        inside = (minima >= first) & (minima < last)
+        if inside.any():
+            swing[inside] = np.median(depths[inside])
+    return swing
 
 
 def _around(voiced, end, start):

@@ -39,8 +39,10 @@ the vocadito annotations, Bittner et al. 2021):
      hears as this note (levels.ARRIVAL). The transition, from where the
      pitch leaves the previous note by a quarter tone to that arrival, is
      the note's attack and belongs to neither note's held part.
-5. Where a note ends: where the next note is arrived at (legato notes
-   meet there), at the next attack, or where the voice stops. The end of a syllable
+5. Where a note ends: where its pitch leaves it by a quarter tone on the
+   way to the next note (the transition between them is in neither: a
+   note lasts while its pitch is heard as it), at the next attack, or
+   where the voice stops. The end of a syllable
    after its last held part (a release, a fall-off) stays with the note,
    unless it lasts MIN_GLIDE seconds or more and its mean pitch is SPLIT
    or more from the note: then it is a glide note of its own (a
@@ -127,7 +129,9 @@ class Note:
     midi (float): fractional MIDI number under the tuning reference (rule
         7; vibrato.analyse sets it to the vibrato's centre)
     glide (bool): no pitch was held (a sweep); left out of intonation
-    first, last (int): frames [first, last) of the track it covers
+    first, last (int): frames [first, last) of the track it was cut from
+        (a consonant, a scoop before its vowel and the transition after it
+        included: its onset and offset may lie inside)
     held (numpy.ndarray [shape=(last - first,)], bool): its held frames
     vibrato (vibrato.Vibrato or None), drift, jitter (cents or None):
         filled by vibrato.analyse
@@ -187,9 +191,11 @@ def segment(track: tracks.Track, window_seconds: float = 0.) -> list[Note]:
         if (last - first) * hop < levels.MIN_NOTE:
             continue
         fast = tracks.fast_trend(tracks.smooth(track.midi[first:last]), hop)
-        centred = vibrato.centre_line(fast, hop)
+        swinging = vibrato.swinging(fast, hop)
+        centred = vibrato.centre_line(fast, hop, swinging)
         loudness = None if track.loudness is None else track.loudness[first:last]
-        for syllable in articulation.syllables(track.voiced[first:last], loudness, hop):
+        for syllable in articulation.syllables(track.voiced[first:last], loudness, hop,
+                                               swinging):
             start, stop = syllable.start, syllable.stop
             found = _syllable_notes(track, fast[start:stop], centred[start:stop],
                                     first + start)
@@ -301,8 +307,8 @@ def _syllable_notes(track: tracks.Track, fast: FloatArray, centred: FloatArray,
             abs(fast[end:].mean() - parts[-1].level) >= levels.SPLIT:
         tail = _glide(track, fast, end, length, offset)
         length = end
-    # Where each note hands over to the next: where the next one is
-    # arrived at
+    # Where each note's frames hand over to the next: where the next one
+    # is arrived at (its offset is earlier, where its pitch leaves it)
     cuts = [0.] + [after.first - .5 for after in parts[1:]] + [None]
     notes = []
     for index, part in enumerate(parts):
@@ -323,7 +329,7 @@ def _syllable_notes(track: tracks.Track, fast: FloatArray, centred: FloatArray,
         onset = _time(track, offset) if index == 0 else \
             _time(track, offset + start + .5)
         offset_time = _time(track, offset + length) if stop is None else \
-            _time(track, offset + stop + .5)
+            _time(track, offset + min(part.last, stop + .5))
         notes.append(Note(onset, offset_time, part.level, False, offset + first,
                           offset + last, held, attack=attack))
     return notes + ([tail] if tail else [])

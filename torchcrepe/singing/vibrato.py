@@ -70,7 +70,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, optimize, signal
 
-from ..types import FloatArray
+from ..types import BoolArray, FloatArray
 from . import cycles, track as tracks
 
 # The window (s) of the Hann-window model of CREPE's averaging: its frames
@@ -311,24 +311,34 @@ def local_fit(curve: FloatArray, smooth: FloatArray, hop: float, guess: float,
     return float(rate), float(np.hypot(*best[3][:2])), float(share)
 
 
-def centre_line(midi: npt.ArrayLike, hop: float) -> FloatArray:
-    """A phrase's pitch (MIDI, (frames,), no NaN) with its vibrato taken
-    out, for finding notes on (notes.py): inside each run of regular
-    cycles that stand out (standing_out, on the pitch itself: each window
-    has its own straight line, so a step inside a run of swings does not
-    stand out), the band-passed oscillation is removed; elsewhere the
-    pitch is unchanged"""
+def swinging(midi: npt.ArrayLike, hop: float) -> BoolArray:
+    """Frames of a phrase's pitch (MIDI, (frames,), no NaN) inside a run
+    of regular cycles that stand out (standing_out, on the pitch itself:
+    each window has its own straight line, so a step inside a run of
+    swings does not stand out), out to the phrase's ends when less than a
+    cycle is left outside: (frames,) bool"""
     cents = 100 * np.asarray(midi, dtype=np.float64)
     inside = np.zeros(len(cents), bool)
     for found in standing_out(cents, hop, whole=False):
         span = found.span
         if found.amplitude < MIN_EXTENT:
             continue
-        # To the phrase's ends when less than a cycle is left outside
         cycle = 2 * np.mean(np.diff(span.turns))
         start = 0 if span.start < cycle else span.start
         stop = len(cents) if len(cents) - span.stop < cycle else span.stop
         inside[start:stop] = True
+    return inside
+
+
+def centre_line(midi: npt.ArrayLike, hop: float,
+                inside: BoolArray | None = None) -> FloatArray:
+    """A phrase's pitch (MIDI, (frames,), no NaN) with its vibrato taken
+    out, for finding notes on (notes.py): inside its swinging frames
+    (`inside`, computed by swinging() when None) the band-passed
+    oscillation is removed; elsewhere the pitch is unchanged"""
+    cents = 100 * np.asarray(midi, dtype=np.float64)
+    if inside is None:
+        inside = swinging(midi, hop)
     if inside.any():
         cents[inside] -= cycles.band_pass(cents, hop)[inside]
     return cents / 100
