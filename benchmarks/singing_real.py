@@ -328,7 +328,8 @@ def pictures(folder, capacity, directory, cache=CACHE):
 # (module of torchcrepe.singing, name)
 THRESHOLDS = [('levels', 'HELD'), ('levels', 'ARRIVAL'), ('levels', 'SPLIT'),
               ('levels', 'MIN_NOTE'), ('levels', 'GLIDE_SPEED'), ('levels', 'PART_COST'),
-              ('articulation', 'DIP_DB'), ('articulation', 'DIP_WINDOW'),
+              ('articulation', 'DIP_DB'), ('articulation', 'STOP_DB'),
+              ('articulation', 'DIP_WINDOW'),
               ('notes', 'MIN_GLIDE'), ('notes', 'LEAD_SHARE'), ('notes', 'OUTLIER'),
               ('notes', 'ONSET_DB'), ('notes', 'ATTACK_PEAK'),
               ('track', 'MAX_GAP'), ('track', 'FAST_SIGMA'), ('track', 'TREND_CUTOFF'),

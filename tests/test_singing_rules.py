@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from torchcrepe import singing
-from torchcrepe.singing import labels, notes as notes_
+from torchcrepe.singing import articulation, labels, notes as notes_
 
 HOP = .01
 
@@ -103,6 +103,26 @@ def test_a_new_syllable_on_the_same_pitch_is_a_new_note():
     # A wobble of the loudness that is no new attack, and pitch alone
     assert len(singing.analyse(pitch, None, HOP, loudness=dipped(4.)).notes) == 1
     assert len(singing.analyse(pitch, None, HOP).notes) == 1
+
+
+def test_a_dip_where_the_voice_stops_is_a_new_syllable():
+    # 30 ms without voice in a held vowel (shorter than articulation.
+    # MIN_GAP, so pitch alone keeps one note) inside a 4 dB loudness dip
+    # (shallower than DIP_DB): a consonant, two notes, cut around the gap
+    pitch = curve([(.2, None), (.39, steady(62.)), (.03, None), (.38, steady(62.)),
+                   (.2, None)])
+    assert len(singing.analyse(pitch, None, HOP).notes) == 1
+    found = singing.analyse(pitch, None, HOP, window_seconds=0, loudness=dipped(4.)).notes
+    assert len(found) == 2 and all(round(note.midi) == 62 for note in found)
+    assert abs(found[0].offset - .59) < .011 and abs(found[1].onset - .62) < .011
+    # The same gap without a dip of articulation.STOP_DB (a breathy
+    # moment of the vowel), or the dip without the gap: one note
+    assert articulation.STOP_DB <= 4
+    flat = np.full(len(pitch), -30.)
+    assert len(singing.analyse(pitch, None, HOP, loudness=flat).notes) == 1
+    assert len(singing.analyse(pitch, None, HOP, loudness=dipped(2.)).notes) == 1
+    voiced = curve([(.2, None), (.8, steady(62.)), (.2, None)])
+    assert len(singing.analyse(voiced, None, HOP, loudness=dipped(4.)).notes) == 1
 
 
 def test_an_unvoiced_consonant_starts_a_new_note():

@@ -17,9 +17,11 @@ With loudness (dB per frame, e.g. torchcrepe.loudness.a_weighted):
     vibrato recordings of ../shared/singing, below DIP_DB; and as a
     vibrato grows wide its swing can pass DIP_DB, so inside a vibrato
     (the frames vibrato.swinging finds) a dip must go DIP_DB below the
-    vibrato's own swing (the median depth of its loudness minima). A breathy
-    stretch of a held vowel, where periodicity drops but the loudness
-    does not, is no dip either.
+    vibrato's own swing (the median depth of its loudness minima). Where
+    the voice stops inside a minimum (unvoiced frames), STOP_DB is enough:
+    a consonant that stops the voice keeps less of the loudness than a
+    voiced one. A breathy stretch of a held vowel, where periodicity
+    drops but the loudness does not, is no dip.
 Without loudness (pitch alone): an unvoiced gap of MIN_GAP seconds or more
 inside a phrase (the shortest consonant closures; a tracker's dropout is a
 frame or two) is a cut.
@@ -43,6 +45,14 @@ from . import cycles, levels
 # in the vibrato recordings of ../shared/singing), below the drop of a
 # consonant between two vowels
 DIP_DB = 8.
+# Decibels a loudness minimum lies below both sides to be a new attack
+# when the voice also stops in it (unvoiced frames): a consonant that
+# stops the voice but keeps much of the loudness (a fricative, a stop's
+# release, a breathy /h/). Half the power: a drop listeners clearly hear,
+# three times the 1 dB just-noticeable difference in intensity (Jesteadt,
+# Wier and Green, JASA 1977); a held vowel whose voicing drops for a
+# moment without such a drop (a breathy stretch) is not cut
+STOP_DB = 3.
 # Seconds on each side of a minimum searched for the louder frames
 DIP_WINDOW = .15
 # Seconds of unvoiced frames that cut a phrase when there is no loudness
@@ -105,7 +115,7 @@ def dips(voiced, loudness, hop, swinging=None):
                        for minimum in minima])
     swing = _swing(minima, depths, swinging)
     for minimum, depth, usual in zip(minima, depths, swing):
-        if depth - usual < DIP_DB:
+        if depth - usual < STOP_DB:
             continue
         # Unvoiced frames within the dip: the voice stops there
         low = loudness <= loudness[minimum] + depth / 2
@@ -115,6 +125,8 @@ def dips(voiced, loudness, hop, swinging=None):
         while last < len(low) - 1 and low[last + 1]:
             last += 1
         silent = np.flatnonzero(~voiced[first:last + 1]) + first
+        if depth - usual < DIP_DB and not len(silent):
+            continue
         if len(silent):
             found.append(_around(voiced, silent[0], silent[-1] + 1) + (float(depth),))
         else:
