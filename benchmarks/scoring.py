@@ -38,6 +38,15 @@ takes begin with unannotated singing). Against the annotators:
                  cannot be targets and only their count is printed; missed
                  notes are measured on the constructed exercises instead
 
+The annotation itself is measured too: its pitch against the tracked
+pitch (the median of the voiced frames in the middle half of each
+annotated note) and against an FFT harmonic-sum estimate that shares
+nothing with the network, the share of its pitches on the 5.38 Hz bins
+of an 8192-point spectrum at 44.1 kHz, its own matches that lie 0.75
+semitone or more from the written note, the cents and transposition
+figures again with its pitch moved by its median offset (diagnostics
+only), and the tracker's own offset against vocadito's hand-corrected f0.
+
 As the data's README asks, the annotation is first moved by the take's
 integer key shift (benchmarks/ssvd.key_shift: a few takes are annotated in
 another key than sung). Halves A/B are ssvd.half's (by exercise).
@@ -74,6 +83,14 @@ MATCH_SECONDS = .1
 # Aligned further than this from the annotated onset: another sung note
 FAR_SECONDS = .3
 CENTS_TOLERANCE = 15.
+# A reference match this many semitones from its written note (in the
+# take's key) is a wrong note sung or a match one note out
+REFERENCE_OFF = .75
+# The tracked pitch of an annotated note, in the tables (see STATISTICS)
+MAIN_STATISTIC = 'middle half, median'
+# 44.1 kHz over an 8192-point FFT: the annotation tool's bin spacing, on
+# which many annotated pitches lie
+ANNOTATION_BIN = 44100 / 8192
 TIME_TOLERANCE = .02
 
 
@@ -104,6 +121,12 @@ def clock_difference(old, new):
         return 0.
     pairs = matched(best)
     return float(np.median((new[None, :] - old[:, None])[pairs]))
+
+
+def load_audio(path):
+    """(audio (channels, samples), sample rate) of a file, as the package reads it"""
+    import torchcrepe
+    return torchcrepe.load.audio(path)
 
 
 def report(folder, take):
@@ -147,9 +170,9 @@ def evaluate_take(folder, take, found=None):
         if index >= 0 and written[int(index)] is not None:
             nearest = int(np.argmin(np.abs(intervals[:, 0] - onset - lag)))
             annotated[int(index)] = (intervals[nearest, 0], midi[nearest])
-    shift = int(np.round(np.median([annotated[index][1] - written[index]
-                                    for index in annotated])))
-    aligned, cents = 0, []
+    differences = np.array([annotated[index][1] - written[index] for index in annotated])
+    shift = int(np.round(np.median(differences)))
+    aligned, cents, signed = 0, [], []
     # Where the others went: reported missed, or aligned to a sung onset
     # 100-300 ms away (the onset placed otherwise) or further (another note)
     lost = {'missed': 0, 'near': 0, 'far': 0}
@@ -171,6 +194,7 @@ def evaluate_take(folder, take, found=None):
         ours = note['cents_error'] + 1200 * note['octave']
         ours += 100 * (result.transpose - shift)
         cents.append(abs(ours - theirs))
+        signed.append(ours - theirs)
     # For reference, the report's own notes against the annotated pitch:
     # |difference| in cents of each annotated note whose nearest report
     # note onset lies within MATCH_SECONDS (no alignment involved)
@@ -183,7 +207,92 @@ def evaluate_take(folder, take, found=None):
     return {'aligned': aligned, 'notes': len(annotated), 'cents': cents, 'own': own,
             'transpose_right': result.transpose == shift, 'shift': shift, 'fix': fix,
             'unsung': int(((rows[:, 2] >= 0) & (rows[:, 0] < 0)).sum()),
-            'ceiling': ceiling, **lost, 'score': result}
+            'ceiling': ceiling, **lost, 'score': result, 'take': take,
+            'differences': differences, 'signed': np.array(signed),
+            'offsets': annotation_offsets(found.track, intervals, midi),
+            **reference_checks(annotated, written, shift, by_index, result.transpose)}
+
+
+# Per-note pitch statistics of the tracked frames inside an annotated
+# note (MIDI (frames,) in time order, loudness dB or None) -> MIDI
+STATISTICS = {
+    'middle half, median': lambda midi, _: np.median(midi[len(midi) // 4:
+                                                          max(3 * len(midi) // 4, 1)]),
+    'median': lambda midi, _: np.median(midi),
+    'mean in Hz': lambda midi, _: 69 + 12 * np.log2(np.mean(2 ** ((midi - 69) / 12))),
+    '75th percentile': lambda midi, _: np.percentile(midi, 75),
+    '90th percentile': lambda midi, _: np.percentile(midi, 90),
+    'maximum': lambda midi, _: np.max(midi),
+    'first quarter, median': lambda midi, _: np.median(midi[:len(midi) // 4 + 1]),
+    'last quarter, median': lambda midi, _: np.median(midi[3 * len(midi) // 4:]),
+    'loudest fifth, median': lambda midi, loud: np.median(
+        midi[np.argsort(loud)[-max(3, len(midi) // 5):]]) if loud is not None else np.nan,
+    'mid-range after the first eighth': lambda midi, _: (
+        np.max(midi[len(midi) // 8:]) + np.min(midi[len(midi) // 8:])) / 2}
+
+
+def annotation_offsets(track, intervals, midi):
+    """{statistic: (notes,) cents of each annotated pitch (key-fixed MIDI)
+    above that STATISTICS entry of the voiced tracked frames inside the
+    annotated note}; notes of under 10 such frames are left out"""
+    times = track.times()
+    offsets = {name: [] for name in STATISTICS}
+    for (onset, offset), value in zip(intervals, midi):
+        inside = (times >= onset) & (times < offset) & track.voiced
+        if inside.sum() < 10:
+            continue
+        loudness = None if track.loudness is None else track.loudness[inside]
+        for name, statistic in STATISTICS.items():
+            offsets[name].append(100 * (value - statistic(track.midi[inside], loudness)))
+    return {name: np.array(values) for name, values in offsets.items()}
+
+
+def harmonic_offsets(audio, sample_rate, intervals, midi):
+    """(notes,) cents of each annotated pitch above an estimate that
+    shares nothing with the network: the f0 within +-1 semitone of the
+    annotation whose first five harmonics have the largest summed log
+    magnitude in a 2**18-point spectrum of the note's middle (Hann, up
+    to 0.4 s), for notes of 0.3 s or more"""
+    signal = audio.numpy().mean(0)
+    spectrum_size = 2 ** 18
+    bins = np.fft.rfftfreq(spectrum_size, 1 / sample_rate)
+    cents = np.arange(-100, 100.5, .5)
+    harmonics = np.arange(1, 6)
+    offsets = []
+    for (onset, offset), value in zip(intervals, midi):
+        if offset - onset < .3:
+            continue
+        centre, width = (onset + offset) / 2, min(.4, (offset - onset) / 2)
+        piece = signal[int((centre - width / 2) * sample_rate):
+                       int((centre + width / 2) * sample_rate)]
+        magnitude = np.abs(np.fft.rfft(piece * np.hanning(len(piece)), spectrum_size))
+        f0 = 440 * 2 ** ((value - 69) / 12) * 2 ** (cents / 1200)
+        partials = f0[:, None] * harmonics[None, :]
+        strength = np.log(np.interp(partials, bins, magnitude) + 1e-9).sum(1)
+        offsets.append(-cents[int(np.argmax(strength))])
+    return np.array(offsets)
+
+
+def folded(semitones):
+    """Semitones folded into [-6, 6): octave errors set aside"""
+    return (np.asarray(semitones) + 6) % 12 - 6
+
+
+def reference_checks(annotated, written, shift, by_index, transpose):
+    """Counts that test the reference's own matching: `off` written notes
+    whose annotated sung note lies REFERENCE_OFF semitones or more from
+    the written pitch in the annotators' key (octaves set aside: a wrong
+    note sung, or a match one note out), and `far_ours_fit`: those of
+    them aligned over FAR_SECONDS from the annotated onset to a sung
+    note within half a semitone of the written pitch in our key"""
+    off = far_fit = 0
+    for index, (onset, sung_midi) in annotated.items():
+        wrong = abs(folded(sung_midi - written[index] - shift)) >= REFERENCE_OFF
+        off += wrong
+        sung = by_index[index]['sung']
+        if wrong and sung is not None and abs(sung['onset'] - onset) > FAR_SECONDS:
+            far_fit += abs(folded(sung['midi'] - written[index] - transpose)) < .5
+    return {'reference_off': int(off), 'far_ours_fit': int(far_fit)}
 
 
 def table(results):
@@ -217,6 +326,89 @@ def table(results):
         share = [sum(row[key] for row in rows) / notes
                  for key in ('aligned', 'ceiling', 'near', 'far', 'missed')]
         lines.append(f'| {name} | ' + ' | '.join(f'{value:.3f}' for value in share) + ' |')
+    return lines
+
+
+def on_grid(midi):
+    """(notes,) bool: annotated pitches within 0.05 of a multiple of
+    ANNOTATION_BIN Hz"""
+    bins = 440 * 2 ** ((np.asarray(midi) - 69) / 12) / ANNOTATION_BIN
+    return np.abs(bins - np.round(bins)) < .05
+
+
+def tracker_bias(folder=singing_real.DEFAULT_FOLDER):
+    """Median cents of the tracked pitch (`small`, as above) above the
+    hand-corrected f0 of vocadito's first 16 s, over the frames voiced in
+    both; None without the files"""
+    audio_file = os.path.join(folder, 'vocadito_1_first16s.wav')
+    f0_file = os.path.join(folder, 'vocadito_1_first16s_f0.csv')
+    if not (os.path.isfile(audio_file) and os.path.isfile(f0_file)):
+        return None
+    _, _, pitch, periodicity, _ = singing_real.tracked(audio_file, 'small')
+    reference = np.loadtxt(f0_file, delimiter=',', ndmin=2)
+    times = np.arange(pitch.shape[-1]) * .01
+    tracked = np.interp(reference[:, 0], times, pitch[0].numpy())
+    voiced = (reference[:, 1] > 0) & (np.interp(reference[:, 0], times,
+                                               periodicity[0].numpy()) > .3)
+    return float(np.median(1200 * np.log2(tracked[voiced] / reference[voiced, 1])))
+
+
+def annotation_table(results, folder):
+    """Markdown lines: what the annotation itself allows (its pitch
+    against the tracked pitch, its own matches against the written notes)"""
+    lines = ['| half | annotated notes | annotated pitch above tracked, median cents | '
+             'within 15 cents | within 15 cents, each take\'s median offset removed | '
+             f'on the {ANNOTATION_BIN:.2f} Hz grid | reference matches >= '
+             f'{REFERENCE_OFF:g} semitone off the written note | aligned over 300 ms away | '
+             'of those, reference off and ours within 50 cents of written |',
+             '|---|--:|--:|--:|--:|--:|--:|--:|--:|']
+    for name in ('A', 'B', 'all'):
+        rows = [row for half, row in results if name in (half, 'all')]
+        if not rows:
+            continue
+        offsets = np.concatenate([row['offsets'][MAIN_STATISTIC] for row in rows])
+        centred = np.concatenate([row['offsets'][MAIN_STATISTIC]
+                                  - np.median(row['offsets'][MAIN_STATISTIC])
+                                  for row in rows if len(row['offsets'][MAIN_STATISTIC])])
+        grid = np.concatenate([on_grid(ssvd.annotated(folder, row['take'])[1])
+                               for row in rows])
+        notes = sum(row['notes'] for row in rows)
+        lines.append(
+            f'| {name} | {len(offsets)} | {np.median(offsets):+.1f} | '
+            f'{np.mean(np.abs(offsets) <= CENTS_TOLERANCE):.3f} | '
+            f'{np.mean(np.abs(centred) <= CENTS_TOLERANCE):.3f} | {grid.mean():.3f} | '
+            f'{sum(row["reference_off"] for row in rows) / notes:.3f} | '
+            f'{sum(row["far"] for row in rows)} | '
+            f'{sum(row["far_ours_fit"] for row in rows)} |')
+    harmonic = np.concatenate([row['harmonic'] for _, row in results])
+    lines += ['', f'Annotated pitch above an FFT harmonic-sum estimate of the same notes '
+              f'(the {len(harmonic)} notes of 0.3 s or more): median {np.median(harmonic):+.1f} '
+              f'cents, within 15 cents {np.mean(np.abs(harmonic) <= CENTS_TOLERANCE):.3f}.']
+    # The annotators' key shift again, with their pitch moved down by its
+    # median offset from the tracked pitch
+    lines += ['', '| tracked pitch of a note | annotated above it, median cents | within 15 '
+              'cents | within 15 cents, that median removed |', '|---|--:|--:|--:|']
+    for name in STATISTICS:
+        offsets = np.concatenate([row['offsets'][name] for _, row in results])
+        lines.append(f'| {name} | {np.median(offsets):+.1f} | '
+                     f'{np.mean(np.abs(offsets) <= CENTS_TOLERANCE):.3f} | '
+                     f'{np.mean(np.abs(offsets - np.median(offsets)) <= CENTS_TOLERANCE):.3f} |')
+    centre = np.median(np.concatenate([row['offsets'][MAIN_STATISTIC]
+                                       for _, row in results])) / 100
+    right = [int(np.round(np.median(row['differences']) - centre)) == row['score'].transpose
+             for _, row in results]
+    signed = np.concatenate([row['signed'] for _, row in results]) + 100 * centre
+    lines += ['', f'cents_error within 15 cents of the annotators\' with their pitch moved '
+              f'by that median offset: {np.mean(np.abs(signed) <= CENTS_TOLERANCE):.3f} of '
+              f'{len(signed)} aligned notes (as annotated: '
+              f'{np.mean(np.abs(signed - 100 * centre) <= CENTS_TOLERANCE):.3f}).']
+    lines += ['', f'Transposition right against the annotators\' key shift recomputed with '
+              f'their pitch moved by that median offset: {sum(right)} of {len(right)} takes '
+              f'(as annotated: {sum(row["transpose_right"] for _, row in results)}).']
+    bias = tracker_bias()
+    if bias is not None:
+        lines += ['', f'The same tracking against a hand-corrected f0 (vocadito track 1, '
+                  f'first 16 s): median {bias:+.1f} cents.']
     return lines
 
 
@@ -353,6 +545,9 @@ def main():
     for take in names:
         found = report(args.folder, take)
         row = evaluate_take(args.folder, take, found)
+        audio, sample_rate = load_audio(os.path.join(args.folder, f'{take}.flac'))
+        intervals, midi = ssvd.annotated(args.folder, take)
+        row['harmonic'] = harmonic_offsets(audio, sample_rate, intervals, midi + row['fix'])
         results.append((ssvd.half(args.folder, take), row))
         pieces += note_pieces(args.folder, take, found)
         print(take, ssvd.half(args.folder, take), f'aligned {row["aligned"]}/{row["notes"]}',
@@ -362,6 +557,7 @@ def main():
     lines = [f'SSVD takes with a written exercise, singing.score(timing=\'free\', '
              f"transpose='auto'), written notes one beat each at {NOMINAL_BPM:g} BPM; "
              'pitch tracks of --model small (weighted_viterbi).', ''] + table(results)
+    lines += ['', 'What the annotation allows:', ''] + annotation_table(results, args.folder)
     if not args.skip_constructed and pieces:
         rows = constructed(pieces)
         lines += ['', 'Constructed exercises (real sung notes, known offset and drift, '

@@ -339,3 +339,35 @@ def test_real_takes():
         assert figures['transpose_right']
         # This version aligns 25 of 27 and 29 of 31
         assert figures['aligned'] >= .85 * figures['notes']
+        # The annotated pitch lies above the audio's: 13.6 and 24.5 cents
+        # above the tracked pitch, 16.0 and 15.5 above the harmonic-sum
+        # estimate, which shares nothing with the network
+        tracked = figures['offsets'][scoring.MAIN_STATISTIC]
+        assert len(tracked) >= 20 and 10 < np.median(tracked) < 30
+        audio, sample_rate = scoring.load_audio(os.path.join(SSVD, f'{take}.flac'))
+        intervals, midi = scoring.ssvd.annotated(SSVD, take)
+        harmonic = scoring.harmonic_offsets(audio, sample_rate, intervals,
+                                            midi + figures['fix'])
+        assert len(harmonic) >= 8 and 10 < np.median(harmonic) < 25
+        assert figures['far_ours_fit'] <= figures['far']
+
+
+def test_annotation_checks():
+    sys.path.insert(0, ROOT)
+    from benchmarks import scoring
+    # 50 bins of 44100/8192 Hz is on the grid; C4 (261.6 Hz, 48.6 bins) is not
+    on_bin = 69 + 12 * np.log2(50 * 44100 / 8192 / 440)
+    assert scoring.on_grid([on_bin, 60.]).tolist() == [True, False]
+    assert np.allclose(scoring.folded([11.5, -7, 0.25, 12]), [-.5, 5, .25, 0])
+    # Written 60 62 64; the annotators pair 62 with a sung 63.1 (off by
+    # 1.1 semitones) sung at 2 s, which we align to a sung 62.2 at 2.5 s
+    annotated = {0: (1., 60.1), 1: (2., 63.1), 2: (3., 64.)}
+    by_index = {0: {'sung': {'onset': 1., 'midi': 60.}},
+                1: {'sung': {'onset': 2.5, 'midi': 62.2}},
+                2: {'sung': None}}
+    checks = scoring.reference_checks(annotated, [60., 62., 64.], 0, by_index, 0)
+    assert checks == {'reference_off': 1, 'far_ours_fit': 1}
+    # Our note 0.6 semitone off the written one does not count as fitting
+    by_index[1]['sung']['midi'] = 62.6
+    assert scoring.reference_checks(annotated, [60., 62., 64.], 0, by_index, 0) == \
+        {'reference_off': 1, 'far_ours_fit': 0}
