@@ -334,7 +334,8 @@ THRESHOLDS = [('levels', 'HELD'), ('levels', 'ARRIVAL'), ('levels', 'SPLIT'),
               ('notes', 'ONSET_DB'), ('notes', 'ATTACK_PEAK'),
               ('track', 'MAX_GAP'), ('track', 'FAST_SIGMA'), ('track', 'TREND_CUTOFF'),
               ('cycles', 'RATE_RANGE'), ('cycles', 'TURN'), ('cycles', 'SWING_RATIO'),
-              ('vibrato', 'MIN_FIT'), ('vibrato', 'MIN_EXTENT'), ('vibrato', 'EDGE')]
+              ('vibrato', 'MIN_FIT'), ('vibrato', 'MIN_EXTENT'), ('vibrato', 'HEARD_EXTENT'),
+              ('vibrato', 'EDGE')]
 SENSITIVITY = .2
 
 

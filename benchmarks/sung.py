@@ -16,7 +16,8 @@ The phrases (16 kHz, the vowel /a/ timbre of benchmarks/corpus.py, seeded):
 FULL durations (7.35 s in all; SHORT, 4.9 s with three legato notes, for the tests):
     'vibrato'  three notes apart (0.15 s of silence between): 4 Hz +-150
                cents, 6 Hz +-50 cents and 8 Hz +-12 cents, detuned, with a
-               random vibrato phase
+               random vibrato phase; the last swings narrower than vibrato
+               is heard (TrueNote.heard): it must be found without one
     'legato'   four steady, detuned notes joined by 50 ms slides of 1 to
                3 semitones
     'glide'    a portamento (hold, a 0.3 s slide of 7 semitones, hold) and,
@@ -48,6 +49,13 @@ class TrueNote(NamedTuple):
     midi: float       # sung pitch (with detuning), fractional MIDI
     rate: float       # vibrato Hz, 0 for none
     extent: float     # vibrato cents (half peak-to-peak), 0 for none
+
+    @property
+    def heard(self):
+        """Whether its swing is wide enough to be vibrato (the report's
+        vibrato.HEARD_EXTENT); a narrower one is an unsteady note"""
+        from torchcrepe.singing import vibrato
+        return bool(self.rate) and self.extent >= vibrato.HEARD_EXTENT
 
 
 class Phrase(NamedTuple):
@@ -220,8 +228,9 @@ def errors(phrases, tracks, window_seconds=None):
     Returns a dict of lists: rate (Hz), extent (cents), extent_share (of the
     true extent), onset (s), detune (cents from the true pitch), tracked
     (cents from the tracker's own median, tracked_centre), notes (found -
-    true count per phrase), false_vibrato (notes without vibrato found
-    with it), missed_vibrato (notes with vibrato found without it).
+    true count per phrase), false_vibrato (notes without vibrato, or with
+    a swing narrower than vibrato is heard, found with it), missed_vibrato
+    (notes with vibrato found without it).
     """
     from torchcrepe import singing
     result = {key: [] for key in ('rate', 'extent', 'extent_share', 'onset',
@@ -238,9 +247,9 @@ def errors(phrases, tracks, window_seconds=None):
             result['onset'].append(abs(note.onset - truth.onset))
             result['detune'].append(abs(100 * (note.midi - truth.midi)))
             result['tracked'].append(abs(100 * (note.midi - tracked_centre(midi, truth))))
-            result['false_vibrato'].append(bool(not truth.rate and note.vibrato is not None))
-            result['missed_vibrato'].append(bool(truth.rate and note.vibrato is None))
-            if truth.rate and note.vibrato is not None:
+            result['false_vibrato'].append(bool(not truth.heard and note.vibrato is not None))
+            result['missed_vibrato'].append(bool(truth.heard and note.vibrato is None))
+            if truth.heard and note.vibrato is not None:
                 result['rate'].append(abs(note.vibrato.rate_hz - truth.rate))
                 error = abs(note.vibrato.extent_cents - truth.extent)
                 result['extent'].append(error)

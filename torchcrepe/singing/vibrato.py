@@ -26,6 +26,18 @@ out of the note's detrended pitch:
                      A small vibrato whose swings are
                      lost in a noisy track stands out as a whole when one
                      sinusoid over the whole held part does (_whole)
+    is heard         its extent, corrected for the trend filter and the
+                     tracker's window, is HEARD_EXTENT (+-30 cents) or
+                     more: the narrow end of sung vibrato (0.6 to 2
+                     semitones peak to peak: Seashore 1938, Sundberg 1987,
+                     as reviewed by Timmers and Desain 2000). A smaller
+                     regular wobble is heard as an unsteady note, not as
+                     vibrato: the note has no vibrato, and its pitch is
+                     taken as a steady note's
+
+A swing of MIN_EXTENT or more still counts where notes are cut
+(swinging): the loudness that goes with a small swing is not a new note
+either.
 
 The longest run of windows that stand out is the note's vibrato; its
 figures:
@@ -96,6 +108,11 @@ RATE_RANGE = cycles.RATE_RANGE
 # the sung notes of ../shared/singing: medians of 3.6-7.4 cents), below the
 # smallest vibrato the synthetic checks hold (+-10 cents)
 MIN_EXTENT = 8.
+# Cents: the smallest extent reported as vibrato, half the 0.6-semitone
+# peak-to-peak swing at the narrow end of sung vibrato (see the module
+# docstring); every vibrato of ../shared/singing is +-61 cents or more,
+# so these files cannot choose it
+HEARD_EXTENT = 30.
 # Share of what a straight line leaves of a two-cycle window that the
 # vibrato's sinusoid explains at least: twice the power of the rest
 MIN_FIT = 2 / 3
@@ -201,7 +218,7 @@ def find(curve: FloatArray, hop: float, window_seconds: float = TRACKER_WINDOW
     for found in standing_out(curve, hop):
         extent = found.amplitude / kept(found.rate, hop) / \
             window_response(found.rate, window_seconds)
-        if extent >= MIN_EXTENT:
+        if extent >= HEARD_EXTENT:
             return found, float(extent)
     return None
 
