@@ -21,8 +21,10 @@ exponentially decaying noise, --rt60, default 0.3 s), and is added at
 LEVELS dB relative to the voice's RMS.
 
 Each mixture is tracked as `--model small --singing_report` does
-(weighted_viterbi, 10 ms hop); `given` passes the piano's audio as
-played (the rendering before speaker and room) to the tracker. Printed
+(weighted_viterbi, 10 ms hop), given nothing of the accompaniment
+(`no`), its audio as played, the rendering before speaker and room
+(`audio`: predict(accompaniment=)), or only the notes the piano played
+(`notes`: predict(accompaniment_notes=), the delay found from them). Printed
 per level, pooled over the voices (frames):
     RPA      share of reference-voiced frames within 50 cents (the
              pitch, whatever its periodicity: mir_eval's raw pitch
@@ -38,8 +40,9 @@ per level, pooled over the voices (frames):
     notes F1 the singing report's notes (COnP: onset 50 ms, pitch 50
              cents) against the clean voice's report
     delay    the delay estimate's error (ms), worst over the voices
-and the cost: the cancellation alone (accompaniment.cancel, timed apart)
-as a share of tracking the mixtures without it, both ways in one run.
+and the cost: each removal alone (accompaniment.cancel,
+played_notes.cancel_notes, timed apart) as a share of tracking the
+mixtures without it, all in one run.
 """
 import argparse
 import hashlib
@@ -63,6 +66,9 @@ RATE = 44100
 LEVELS = (None, -20., -12., -6., 0.)
 CAPACITY = 'small'
 VOICING = .21
+# What the tracker is given of the accompaniment: nothing, its audio
+# (accompaniment.cancel), or only its notes (played_notes.cancel_notes)
+GIVEN = ('no', 'audio', 'notes')
 
 
 ###############################################################################
@@ -173,7 +179,7 @@ def voices(folder, takes, seconds):
 ###############################################################################
 
 
-def track(audio, accompaniment=None):
+def track(audio, accompaniment=None, notes=None):
     """(pitch Hz (frames,), periodicity (frames,), seconds taken, delay s
     or None, the audio without the echo (time,), seconds the cancellation
     alone takes) as `--model small --singing_report` tracks. With the
@@ -187,9 +193,13 @@ def track(audio, accompaniment=None):
     tensor = torch.from_numpy(audio.astype(np.float32))[None]
     lag, heard, cost = None, audio, 0.
     start = time.perf_counter()
-    if accompaniment is not None:
-        played = torch.from_numpy(accompaniment.astype(np.float32))[None]
-        cancelled = torchcrepe.accompaniment.cancel(tensor, RATE, played)
+    if accompaniment is not None or notes is not None:
+        if notes is not None:
+            from torchcrepe import played_notes
+            cancelled = played_notes.cancel_notes(tensor, RATE, notes)
+        else:
+            played = torch.from_numpy(accompaniment.astype(np.float32))[None]
+            cancelled = torchcrepe.accompaniment.cancel(tensor, RATE, played)
         cost = time.perf_counter() - start
         tensor, lag = cancelled.audio, cancelled.delay
         heard = tensor[0].numpy().astype(np.float64)
@@ -286,25 +296,27 @@ def run(folder, takes, seconds, levels, per_file, rt60=.3, band=(300, 7000)):
         clean_notes = notes_of(voice, RATE, clean_pitch, clean_periodicity)
         for level in levels:
             audio = mix(voice, heard, level)
-            for given in ((False,) if level is None else (False, True)):
+            for given in (('no',) if level is None else GIVEN):
                 pitch, periodicity, taken, lag, cleaned, cost = track(
-                    audio, piano if given else None)
+                    audio, piano if given == 'audio' else None,
+                    np.array(notes) if given == 'notes' else None)
                 times_taken[given] = times_taken.get(given, 0.) + taken
-                times_taken['cancel'] = times_taken.get('cancel', 0.) + cost
+                times_taken[f'cancel {given}'] = times_taken.get(f'cancel {given}', 0.) + cost
                 f1 = notes_f1(clean_notes, notes_of(cleaned, RATE, pitch, periodicity))
                 piece = figures(pitch, periodicity, reference, played)
                 key = ('clean' if level is None else f'{level:+.0f} dB', given)
                 entry = rows.setdefault(key, {'pieces': [], 'f1': [], 'delay': []})
                 entry['pieces'].append(piece)
                 entry['f1'].append(f1)
-                if given:
+                if given != 'no':
                     entry['delay'].append(abs(lag - true_delay) * 1000)
                 if per_file:
                     one = pooled([piece])
-                    print(f'{name:24s} {key[0]:8s} {"given" if given else "-":5s} '
+                    print(f'{name:24s} {key[0]:8s} {given:5s} '
                           f'RPA {one["RPA"]:.3f} rec {one["recall"]:.3f} FA {one["FA"]:.3f} err {one["error"]:.1f} '
                           f'offset {one["true"]:.1f}->{one["tracked"]:.1f} F1 {f1:.3f}'
-                          + (f' delay err {abs(lag - true_delay) * 1000:.1f} ms' if given else ''),
+                          + (f' delay err {abs(lag - true_delay) * 1000:.1f} ms'
+                             if given != 'no' else ''),
                           flush=True)
     print('| piano level | accompaniment given | RPA | voicing recall | voicing FA | median abs error (cents) '
           '| 20-60 cents off: true -> tracked | notes F1 vs clean | worst delay error (ms) |')
@@ -312,16 +324,17 @@ def run(folder, takes, seconds, levels, per_file, rt60=.3, band=(300, 7000)):
     for (level, given), entry in rows.items():
         figure = pooled(entry['pieces'])
         delay = f'{max(entry["delay"]):.1f}' if entry['delay'] else ''
-        print(f'| {level} | {"yes" if given else "no"} | {figure["RPA"]:.3f} | '
+        print(f'| {level} | {given} | {figure["RPA"]:.3f} | '
               f'{figure["recall"]:.3f} | '
               f'{figure["FA"]:.3f} | {figure["error"]:.1f} | {figure["true"]:.1f} -> '
               f'{figure["tracked"]:.1f} | {np.mean(entry["f1"]):.3f} | {delay} |')
-    if True in times_taken:
-        print(f'\ntracking the mixtures: {times_taken[False]:.1f} s without the '
-              f'accompaniment, {times_taken[True]:.1f} s with it; the cancellation '
-              f'alone {times_taken["cancel"]:.1f} s, '
-              f'{100 * times_taken["cancel"] / times_taken[False]:.0f} % of the tracking '
-              f'without it')
+    for given in GIVEN[1:]:
+        if given in times_taken:
+            print(f'\ntracking the mixtures: {times_taken["no"]:.1f} s without the '
+                  f'accompaniment, {times_taken[given]:.1f} s with its {given}; the '
+                  f'removal alone {times_taken[f"cancel {given}"]:.1f} s, '
+                  f'{100 * times_taken[f"cancel {given}"] / times_taken["no"]:.0f} % of '
+                  f'the tracking without it')
 
 
 def main():

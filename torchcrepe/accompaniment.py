@@ -71,7 +71,7 @@ class Cancelled(NamedTuple):
     delay: float
 
 
-def _resampled(signal: FloatArray, source: int, target: int) -> FloatArray:
+def resampled(signal: FloatArray, source: int, target: int) -> FloatArray:
     """signal (time,) from `source` to `target` Hz (polyphase: the echo
     estimate only needs 0 .. 8 kHz right, and this is fast)"""
     if source == target:
@@ -87,7 +87,7 @@ def _resampled(signal: FloatArray, source: int, target: int) -> FloatArray:
 MIN_RATE = 1000
 
 
-def _mono(audio: object, sample_rate: object, argument: str, rate_argument: str
+def mono_input(audio: object, sample_rate: object, argument: str, rate_argument: str
           ) -> FloatArray:
     """An input checked as predict checks audio (checks.audio: a finite,
     non-empty float tensor (time,) or (channels, time), channels averaged)
@@ -312,8 +312,8 @@ def cancel(audio: torch.Tensor, sample_rate: int, accompaniment: torch.Tensor,
     if isinstance(audio, torch.Tensor) and (audio.dim() != 2 or audio.shape[0] != 1):
         raise ParameterError(f'audio must be mono, shape (1, samples); got shape '
                              f'{tuple(audio.shape)}')
-    recording = _mono(audio, sample_rate, 'audio', 'sample_rate')
-    played = _mono(accompaniment, accompaniment_rate, 'accompaniment', 'accompaniment_rate')
+    recording = mono_input(audio, sample_rate, 'audio', 'sample_rate')
+    played = mono_input(accompaniment, accompaniment_rate, 'accompaniment', 'accompaniment_rate')
     for name, value, low, high in (('max_delay', max_delay, 0., 2.), ('length', length, .02, 1.)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 not low <= value <= high:
@@ -322,8 +322,8 @@ def cancel(audio: torch.Tensor, sample_rate: int, accompaniment: torch.Tensor,
     if not played.any():
         # Nothing was played: nothing to remove, the recording as it is
         return Cancelled(audio.detach(), torch.zeros_like(audio, device='cpu'), 0.)
-    heard = _resampled(recording, sample_rate, SAMPLE_RATE)
-    played = _resampled(played, accompaniment_rate, SAMPLE_RATE)[:len(heard)]
+    heard = resampled(recording, sample_rate, SAMPLE_RATE)
+    played = resampled(played, accompaniment_rate, SAMPLE_RATE)[:len(heard)]
     lag = delay(heard, played, max_delay)
     pre = min(lag, int(round(PRE_DELAY * SAMPLE_RATE)))
     shift = lag - pre
@@ -336,7 +336,7 @@ def cancel(audio: torch.Tensor, sample_rate: int, accompaniment: torch.Tensor,
     echo_frames = echo_estimate(recorded, played_frames, taps)
     left = recorded - echo_frames
     left *= suppression(recorded, left, echo_frames)
-    removed = _resampled(heard - guarded(heard, _signal(left, len(heard))),
+    removed = resampled(heard - guarded(heard, _signal(left, len(heard))),
                          SAMPLE_RATE, sample_rate)
     padded = np.pad(removed, (0, max(0, len(recording) - len(removed))))[:len(recording)]
     echo = torch.from_numpy(padded).to(audio.dtype).reshape(audio.shape)

@@ -8,7 +8,7 @@ steps are reachable one by one too: `preprocess`, `infer`, `postprocess`.
 from __future__ import annotations
 
 import warnings
-from typing import Iterator, Optional, Sequence, TypeVar
+from typing import Any, Iterator, Optional, Sequence, TypeVar
 
 import torch
 
@@ -78,7 +78,8 @@ def predict(audio: torch.Tensor,
             progress: bool = False,
             backend: str = 'torch',
             accompaniment: torch.Tensor | None = None,
-            accompaniment_rate: int | None = None) -> Prediction:
+            accompaniment_rate: int | None = None, accompaniment_notes: Any = None
+            ) -> Prediction:
     """Estimate pitch (and periodicity) from audio
 
     Arguments
@@ -121,10 +122,10 @@ def predict(audio: torch.Tensor,
             ONNX and run by onnxruntime on the CPU (float32 only; needs
             pip install 'torchcrepe[export]'); the same pre- and
             post-processing either way
-        accompaniment, accompaniment_rate (keyword only)
-            What was played while recording (channels, time') and its
-            rate (None: sample_rate): its echo is removed first, see
-            accompaniment.cancel. None (default): nothing is removed
+        accompaniment, accompaniment_rate, accompaniment_notes (keyword only)
+            What was played: its audio (channels, time') at its rate (None:
+            sample_rate), accompaniment.cancel, or only its notes (notes, 3)
+            of onset s, offset s, MIDI, played_notes.cancel_notes; removed first
 
     Returns
         pitch (torch.tensor [shape=(1, frames)]), Hz
@@ -134,11 +135,10 @@ def predict(audio: torch.Tensor,
     """
     return_periodicity = _deprecated_harmonicity(
         return_harmonicity, return_periodicity)
-    options = pipeline.settings(hop_length, fmin, fmax, model, decoder,
-                                batch_size, device, pad, precision, progress,
-                                backend)
+    options = pipeline.settings(hop_length, fmin, fmax, model, decoder, batch_size, device,
+                                pad, precision, progress, backend)
     audio = pipeline.without_accompaniment(audio, sample_rate, accompaniment,
-                                           accompaniment_rate)
+                                           accompaniment_rate, notes=accompaniment_notes)
     return _returned(pipeline.track(audio, sample_rate, options),
                      return_periodicity)
 

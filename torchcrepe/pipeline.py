@@ -16,7 +16,7 @@ import torch
 import tqdm
 
 from . import accompaniment as accompaniment_
-from . import checks, decode, engine, framing, hardware, network
+from . import checks, decode, engine, framing, hardware, network, played_notes
 from .decode import periodicity
 from .defaults import BATCH_SIZE as DEFAULT_BATCH_SIZE, DECODER, FMAX, FMIN, MODEL
 from .engine import Settings, mask, warn_if_trapped
@@ -118,22 +118,31 @@ def network_batches(audio: Any, sample_rate: int, options: Settings,
 
 def without_accompaniment(audio: Any, sample_rate: int, accompaniment: Any,
                           accompaniment_rate: int | None = None,
-                          name: str = 'audio') -> Any:
+                          name: str = 'audio', notes: Any = None) -> Any:
     """audio (torch.tensor [shape=(1, time)]) at sample_rate, mono, less
-    the accompaniment's echo (accompaniment.cancel); `audio` itself,
-    untouched, for no accompaniment. Both inputs are checked first
+    the accompaniment: its echo when given as audio (accompaniment.cancel),
+    what its notes explain when given as `notes` (played_notes.cancel_notes);
+    `audio` itself, untouched, for neither. The inputs are checked first
     (ParameterError naming them). The result holds no gradient: the
     removal is not differentiable, so audio that needs one is refused"""
-    if accompaniment is None:
+    if accompaniment is None and notes is None:
         if accompaniment_rate is not None:
             raise ParameterError('accompaniment_rate needs accompaniment')
         return audio
+    if accompaniment is not None and notes is not None:
+        raise ParameterError('give accompaniment (its audio) or accompaniment_notes '
+                             '(its notes), not both')
+    if notes is not None and accompaniment_rate is not None:
+        raise ParameterError('accompaniment_rate needs accompaniment (audio), not '
+                             'accompaniment_notes')
     checks.sample_rate(sample_rate)
     audio = checks.audio(audio, name)
     if audio.requires_grad:
         raise ParameterError(f'{name} requires grad: the accompaniment\'s removal is '
                              'not differentiable; pass accompaniment=None to track a '
                              'gradient through the network')
+    if notes is not None:
+        return played_notes.cancel_notes(audio, sample_rate, notes).audio
     return accompaniment_.cancel(audio, sample_rate, accompaniment, accompaniment_rate).audio
 
 

@@ -15,7 +15,9 @@ import os
 import sys
 import warnings
 
-from .. import checks, files, load, outputs, paths, plot
+import numpy as np
+
+from .. import checks, files, load, outputs, paths, played_notes, plot
 from ..defaults import DECODER, SINGING_DECODER
 from ..utils import ParameterError
 from . import common, errors, singing
@@ -24,6 +26,11 @@ from . import common, errors, singing
 PITCH_OPTIONS = outputs.Arguments(
     '--audio_files', ('--output_files', '--output_periodicity_files', '--plot'),
     indexed=False)
+# --accompaniment files read as notes (singing.targets.FORMATS, spelt
+# here so that the command line imports torchcrepe.singing, and scipy
+# under it, only when it reads one; tests/test_played_notes.py checks they
+# agree)
+NOTE_FORMATS = ('.csv', '.json', '.mid', '.midi', '.musicxml', '.xml', '.mxl')
 EMBED_OPTIONS = outputs.Arguments('--audio_files', ('--output_files',),
                                   indexed=False)
 
@@ -52,10 +59,12 @@ def add_arguments(parser, inputs):
         '--embed', action='store_true',
         help='save the embedding (.pt or .npy) instead of pitch')
     parser.add_argument(
-        '--accompaniment', nargs='+', metavar='AUDIO',
+        '--accompaniment', nargs='+', metavar='FILE',
         help='what was played while each file was recorded (a guide piano '
-             'heard through a speaker): its echo is removed before tracking, '
-             'so pitch, periodicity and the singing report are the '
+             'heard through a speaker): its audio, whose echo is removed '
+             'before tracking, or only its notes (.csv, .json, .mid, .midi, '
+             '.musicxml, .xml, .mxl, as --reference reads them), whose piano '
+             "is removed, so pitch, periodicity and the singing report are the "
              "singer's; one file for all audio files or one per audio file")
     parser.add_argument(
         '--fail-fast', '--fail_fast', dest='fail_fast', action='store_true',
@@ -202,13 +211,26 @@ def _process(plan, report):
 
 
 def _accompaniments(given, audio_files):
-    """--accompaniment as one existing path per audio file, or None"""
+    """--accompaniment as one entry per audio file, or None: an audio
+    file's path, or for a note file (singing.targets.FORMATS) its notes
+    as a (notes, 3) array of onset s, offset s, MIDI, read here, before
+    any work"""
     if given is None:
         return None
+    read = {}
     for path in given:
         if not os.path.isfile(path):
             raise ParameterError(f'--accompaniment: {path!r} is not a file')
-    return paths.one_or_per_file(given, len(audio_files), '--accompaniment')
+        if files.extension(path) in NOTE_FORMATS and path not in read:
+            from ..singing import read_targets
+            try:
+                notes = read_targets(path)
+                read[path] = played_notes.check_notes(
+                    [(note.onset, note.offset, note.midi) for note in notes])
+            except ParameterError as error:
+                raise ParameterError(f'--accompaniment {path}: {error}') from None
+    entries = paths.one_or_per_file(given, len(audio_files), '--accompaniment')
+    return tuple(read.get(path, path) for path in entries)
 
 
 def _before(span, accompaniments, audio_files, index, audio, sample_rate):
@@ -221,13 +243,23 @@ def _before(span, accompaniments, audio_files, index, audio, sample_rate):
     if accompaniments is None:
         return None
     from .. import accompaniment
-    played, rate = load.audio(accompaniments[index])
+    given = accompaniments[index]
     mono = audio.mean(dim=0, keepdim=True)
+    if isinstance(given, np.ndarray):
+        cancelled = played_notes.cancel_notes(mono, sample_rate, given)
+        if not cancelled.echo.any():
+            print(f'{audio_files[index]}: no piano strokes heard at the accompaniment '
+                  'notes\' onsets; nothing removed', file=sys.stderr)
+        else:
+            print(f'{audio_files[index]}: accompaniment notes found '
+                  f'{cancelled.delay * 1000:.0f} ms late', file=sys.stderr)
+        return cancelled.audio
+    played, rate = load.audio(given)
     try:
         cancelled = accompaniment.cancel(mono, sample_rate, played, rate)
     except ParameterError as error:
-        raise ParameterError(f'--accompaniment {accompaniments[index]}: {error}') from None
-    print(f'{audio_files[index]}: accompaniment {accompaniments[index]} found '
+        raise ParameterError(f'--accompaniment {given}: {error}') from None
+    print(f'{audio_files[index]}: accompaniment {given} found '
           f'{cancelled.delay * 1000:.0f} ms late', file=sys.stderr)
     return cancelled.audio
 
