@@ -51,11 +51,11 @@ def test_the_piano_alone_is_unvoiced_and_the_singer_pulled_less(scene):
     assert periodicity[0, 36:47].max() < VOICING
     assert held_frames(periodicity).min() > VOICING
     # The vibrato's centre against the piano's note: the pull toward the
-    # piano is at least halved (measured: 10.9 cents of pull -> 2.6)
+    # piano is gone within 2 cents (measured: 10.9 cents of pull -> 0.3)
     offset = {name: cents(held_frames(pitch), PIANO_HZ).mean().item()
               for name, pitch in (('clean', clean), ('pulled', pulled), ('cleaned', cleaned))}
     assert abs(offset['pulled'] - offset['clean']) > 8
-    assert abs(offset['cleaned'] - offset['clean']) < abs(offset['pulled'] - offset['clean']) / 2
+    assert abs(offset['cleaned'] - offset['clean']) < 2
 
 
 def test_the_model_takes_the_piano_alone(scene):

@@ -26,7 +26,7 @@ the recording by modelling each note it played:
 4. the model cannot take all of the piano (its stroke, the room's
    colouring of the decay), and CREPE normalises each frame, so in the
    singer's pauses even a faint remainder would read as a clear pitch:
-   each short-time spectral bin keeps max(0, 1 - OVER * |model|^2 /
+   each short-time spectral bin (MASK_WINDOW) keeps max(0, 1 - OVER * |model|^2 /
    |recording|^2) of itself (spectral subtraction with over-subtraction,
    Berouti et al. 1979): bins the model explains are silenced, bins where
    the voice is far louder than the model are left.
@@ -90,9 +90,12 @@ DECAYS = np.array([0., 1., 2., 4., 8., 16., 32.])
 # shorter than any decay fitted; the average is a low-pass, and the fit
 # needs the mixed-down partial only within a few Hz of 0
 DECIMATE = 32
-# Spectral subtraction: frames of MASK_WINDOW samples (64 ms) every
-# MASK_WINDOW / 4, and its over-subtraction factor
-MASK_WINDOW = 1024
+# Spectral subtraction: the audio path's frames (128 ms, bins 7.8 Hz
+# apart: a singer 30 cents off a 220 Hz piano note has every partial
+# from the second up in other bins than the piano's) every quarter
+# frame, and its over-subtraction factor. 64 ms frames took more of the
+# voice with the piano (voicing recall 0.889 against 0.933 at 0 dB)
+MASK_WINDOW = accompaniment.WINDOW
 OVER = 2.
 
 
