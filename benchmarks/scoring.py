@@ -207,9 +207,10 @@ def evaluate_take(folder, take, found=None):
     return {'aligned': aligned, 'notes': len(annotated), 'cents': cents, 'own': own,
             'transpose_right': result.transpose == shift, 'shift': shift, 'fix': fix,
             'unsung': int(((rows[:, 2] >= 0) & (rows[:, 0] < 0)).sum()),
-            'ceiling': ceiling, **lost, 'score': result, 'take': take,
+            'ceiling': ceiling, **lost, 'score': result,
             'differences': differences, 'signed': np.array(signed),
             'offsets': annotation_offsets(found.track, intervals, midi),
+            'grid': on_grid(midi - fix),
             **reference_checks(annotated, written, shift, by_index, result.transpose)}
 
 
@@ -295,16 +296,22 @@ def reference_checks(annotated, written, shift, by_index, transpose):
     return {'reference_off': int(off), 'far_ours_fit': int(far_fit)}
 
 
+def halves(results):
+    """(name, rows) for half A, half B and all, each with at least one
+    take, of results [(half, row)]"""
+    for name in ('A', 'B', 'all'):
+        rows = [row for half, row in results if name in (half, 'all')]
+        if rows:
+            yield name, rows
+
+
 def table(results):
     """Markdown lines of the SSVD figures per half and for all"""
     lines = ['| half | takes | targets | aligned (100 ms) | transposition right | '
              'median abs cents diff | within 15 cents | report notes within 15 cents '
              '| unsung (not scorable) |',
              '|---|--:|--:|--:|--:|--:|--:|--:|--:|']
-    for name in ('A', 'B', 'all'):
-        rows = [row for half, row in results if name in (half, 'all')]
-        if not rows:
-            continue
+    for name, rows in halves(results):
         notes = sum(row['notes'] for row in rows)
         aligned = sum(row['aligned'] for row in rows)
         cents = np.concatenate([row['cents'] for row in rows]) if notes else np.zeros(0)
@@ -318,8 +325,7 @@ def table(results):
     lines += ['', '| half | aligned (100 ms) | a report note starts within 100 ms of the '
               'annotated onset | aligned 100-300 ms away | aligned over 300 ms away '
               '(another sung note) | reported missed |', '|---|--:|--:|--:|--:|--:|']
-    for name in ('A', 'B', 'all'):
-        rows = [row for half, row in results if name in (half, 'all')]
+    for name, rows in halves(results):
         notes = sum(row['notes'] for row in rows)
         if not notes:
             continue
@@ -353,7 +359,7 @@ def tracker_bias(folder=singing_real.DEFAULT_FOLDER):
     return float(np.median(1200 * np.log2(tracked[voiced] / reference[voiced, 1])))
 
 
-def annotation_table(results, folder):
+def annotation_table(results):
     """Markdown lines: what the annotation itself allows (its pitch
     against the tracked pitch, its own matches against the written notes)"""
     lines = ['| half | annotated notes | annotated pitch above tracked, median cents | '
@@ -362,16 +368,12 @@ def annotation_table(results, folder):
              f'{REFERENCE_OFF:g} semitone off the written note | aligned over 300 ms away | '
              'of those, reference off and ours within 50 cents of written |',
              '|---|--:|--:|--:|--:|--:|--:|--:|--:|']
-    for name in ('A', 'B', 'all'):
-        rows = [row for half, row in results if name in (half, 'all')]
-        if not rows:
-            continue
+    for name, rows in halves(results):
         offsets = np.concatenate([row['offsets'][MAIN_STATISTIC] for row in rows])
         centred = np.concatenate([row['offsets'][MAIN_STATISTIC]
                                   - np.median(row['offsets'][MAIN_STATISTIC])
                                   for row in rows if len(row['offsets'][MAIN_STATISTIC])])
-        grid = np.concatenate([on_grid(ssvd.annotated(folder, row['take'])[1])
-                               for row in rows])
+        grid = np.concatenate([row['grid'] for row in rows])
         notes = sum(row['notes'] for row in rows)
         lines.append(
             f'| {name} | {len(offsets)} | {np.median(offsets):+.1f} | '
@@ -557,7 +559,7 @@ def main():
     lines = [f'SSVD takes with a written exercise, singing.score(timing=\'free\', '
              f"transpose='auto'), written notes one beat each at {NOMINAL_BPM:g} BPM; "
              'pitch tracks of --model small (weighted_viterbi).', ''] + table(results)
-    lines += ['', 'What the annotation allows:', ''] + annotation_table(results, args.folder)
+    lines += ['', 'What the annotation allows:', ''] + annotation_table(results)
     if not args.skip_constructed and pieces:
         rows = constructed(pieces)
         lines += ['', 'Constructed exercises (real sung notes, known offset and drift, '

@@ -8,7 +8,7 @@ from torchcrepe import played_notes
 from torchcrepe.utils import ParameterError
 
 from .test_accompaniment import (DELAY, PIANO_HZ, RATE, VOICING, cents, heard, held_frames,
-                                 level, piano_like, tensor, track, voice_like)
+                                 level, main, piano_like, tensor, track, voice_like)
 
 # piano_like's strokes, each held until the next, as the app's note list
 NOTES = [(.2, 1.4, 57.), (1.4, 2.6, 57.), (2.6, 4., 57.)]
@@ -126,14 +126,6 @@ def test_notes_clash_with_audio_and_gradients():
 ###############################################################################
 # The command line: --accompaniment with a note file
 ###############################################################################
-
-
-def main(*arguments):
-    from torchcrepe import __main__ as cli
-    try:
-        return cli.main([str(argument) for argument in arguments])
-    except SystemExit as exit:
-        return exit.code
 
 
 def test_command_line_reads_notes(scene, tmp_path, capsys):

@@ -101,6 +101,43 @@ def mono_input(audio: object, sample_rate: object, argument: str, rate_argument:
     return mono[0].detach().cpu().to(torch.float64).numpy()
 
 
+def recording_input(audio: object, sample_rate: object) -> FloatArray:
+    """The recording `audio` (a tensor (1, time)) checked as mono_input
+    checks it, as float64 (time,); ParameterError naming `audio` or
+    `sample_rate` otherwise"""
+    if isinstance(audio, torch.Tensor) and (audio.dim() != 2 or audio.shape[0] != 1):
+        raise ParameterError(f'audio must be mono, shape (1, samples); got shape '
+                             f'{tuple(audio.shape)}')
+    return mono_input(audio, sample_rate, 'audio', 'sample_rate')
+
+
+def check_seconds(name: str, value: object, low: float, high: float) -> None:
+    """ParameterError naming `name` unless value is a number of seconds
+    within low .. high"""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not low <= value <= high:
+        raise ParameterError(f'{name} must be a number of seconds within {low:g} .. '
+                             f'{high:g}; got {value!r}')
+
+
+def nothing_removed(audio: torch.Tensor, delay: float) -> Cancelled:
+    """Cancelled of a recording (1, time) left as it is"""
+    return Cancelled(audio.detach(), torch.zeros_like(audio, device='cpu'), delay)
+
+
+def removed_from(audio: torch.Tensor, sample_rate: int, heard: FloatArray,
+                 cleaned: FloatArray, delay: float) -> Cancelled:
+    """Cancelled of the recording `audio` (1, time) at sample_rate, whose
+    16 kHz version `heard` (time',) became `cleaned` (time',): what was
+    removed, guarded (never adding energy), goes back to sample_rate and
+    is subtracted there, so the voice is left as it was"""
+    removed = resampled(heard - guarded(heard, cleaned), SAMPLE_RATE, sample_rate)
+    length = audio.shape[-1]
+    padded = np.pad(removed, (0, max(0, length - len(removed))))[:length]
+    echo = torch.from_numpy(padded).to(audio.dtype).reshape(audio.shape)
+    return Cancelled(audio.detach() - echo.to(audio.device), echo, delay)
+
+
 # The exponent of the phase transform: below 1, bins where the voice alone
 # sounds weigh less than those where the accompaniment does
 WHITENING = .8
@@ -309,19 +346,13 @@ def cancel(audio: torch.Tensor, sample_rate: int, accompaniment: torch.Tensor,
     range. Not differentiable: the result holds no gradient.
     """
     accompaniment_rate = sample_rate if accompaniment_rate is None else accompaniment_rate
-    if isinstance(audio, torch.Tensor) and (audio.dim() != 2 or audio.shape[0] != 1):
-        raise ParameterError(f'audio must be mono, shape (1, samples); got shape '
-                             f'{tuple(audio.shape)}')
-    recording = mono_input(audio, sample_rate, 'audio', 'sample_rate')
+    recording = recording_input(audio, sample_rate)
     played = mono_input(accompaniment, accompaniment_rate, 'accompaniment', 'accompaniment_rate')
-    for name, value, low, high in (('max_delay', max_delay, 0., 2.), ('length', length, .02, 1.)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not low <= value <= high:
-            raise ParameterError(f'{name} must be a number of seconds within {low:g} .. '
-                                 f'{high:g}; got {value!r}')
+    check_seconds('max_delay', max_delay, 0., 2.)
+    check_seconds('length', length, .02, 1.)
     if not played.any():
         # Nothing was played: nothing to remove, the recording as it is
-        return Cancelled(audio.detach(), torch.zeros_like(audio, device='cpu'), 0.)
+        return nothing_removed(audio, 0.)
     heard = resampled(recording, sample_rate, SAMPLE_RATE)
     played = resampled(played, accompaniment_rate, SAMPLE_RATE)[:len(heard)]
     lag = delay(heard, played, max_delay)
@@ -336,8 +367,5 @@ def cancel(audio: torch.Tensor, sample_rate: int, accompaniment: torch.Tensor,
     echo_frames = echo_estimate(recorded, played_frames, taps)
     left = recorded - echo_frames
     left *= suppression(recorded, left, echo_frames)
-    removed = resampled(heard - guarded(heard, _signal(left, len(heard))),
-                         SAMPLE_RATE, sample_rate)
-    padded = np.pad(removed, (0, max(0, len(recording) - len(removed))))[:len(recording)]
-    echo = torch.from_numpy(padded).to(audio.dtype).reshape(audio.shape)
-    return Cancelled(audio.detach() - echo.to(audio.device), echo, lag / SAMPLE_RATE)
+    return removed_from(audio, sample_rate, heard, _signal(left, len(heard)),
+                        lag / SAMPLE_RATE)

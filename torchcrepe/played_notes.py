@@ -273,28 +273,17 @@ def cancel_notes(audio: torch.Tensor, sample_rate: int, notes: Any,
     rows of finite onset < offset and MIDI 21 .. 108, or a max_delay out
     of range. Not differentiable: the result holds no gradient.
     """
-    if isinstance(audio, torch.Tensor) and (audio.dim() != 2 or audio.shape[0] != 1):
-        raise ParameterError(f'audio must be mono, shape (1, samples); got shape '
-                             f'{tuple(audio.shape)}')
-    recording = accompaniment.mono_input(audio, sample_rate, 'audio', 'sample_rate')
+    recording = accompaniment.recording_input(audio, sample_rate)
     rows = check_notes(notes)
-    if isinstance(max_delay, bool) or not isinstance(max_delay, (int, float)) or \
-            not 0 <= max_delay <= 2:
-        raise ParameterError(f'max_delay must be a number of seconds within 0 .. 2; '
-                             f'got {max_delay!r}')
+    accompaniment.check_seconds('max_delay', max_delay, 0., 2.)
     if not len(rows):
-        return accompaniment.Cancelled(audio.detach(), torch.zeros_like(audio, device='cpu'), 0.)
+        return accompaniment.nothing_removed(audio, 0.)
     heard = accompaniment.resampled(recording, sample_rate, SAMPLE_RATE)
     lag, strength = notes_delay(heard, rows[:, 0], max_delay)
     if strength < STROKES_HEARD:
         # No piano's strokes at the notes' onsets: too quiet to matter, or
         # not played; modelling the notes would only take the voice's
         # partials that lie near them
-        return accompaniment.Cancelled(audio.detach(), torch.zeros_like(audio, device='cpu'),
-                                       lag)
+        return accompaniment.nothing_removed(audio, lag)
     cleaned = subtracted(heard, model(heard, rows, lag))
-    removed = accompaniment.resampled(heard - accompaniment.guarded(heard, cleaned),
-                                      SAMPLE_RATE, sample_rate)
-    padded = np.pad(removed, (0, max(0, len(recording) - len(removed))))[:len(recording)]
-    echo = torch.from_numpy(padded).to(audio.dtype).reshape(audio.shape)
-    return accompaniment.Cancelled(audio.detach() - echo.to(audio.device), echo, lag)
+    return accompaniment.removed_from(audio, sample_rate, heard, cleaned, lag)
