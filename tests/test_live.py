@@ -147,18 +147,7 @@ def test_nothing_pushed_gives_nothing():
         tracker.push(np.zeros(10, np.float32))
 
 
-# On AVX2-only CPUs oneDNN's first convolution (one input channel, 512
-# taps, stride 4) rounds differently at some thread counts: on a 2-core
-# AMD EPYC (AVX2) at 3, 5 and 6 threads a call's bits depend on its number
-# of frames, while 1, 2, 4 and 8 threads agree with one another. Known and
-# stated in the README's Live pitch section; AVX-512 CPUs pass at 3.
-THREAD_DEPENDENT_CONV = torchcrepe.hardware.cpu_capability() == 'AVX2'
-
-
-@pytest.mark.parametrize('count', [
-    1, 2, pytest.param(3, marks=pytest.mark.xfail(
-        THREAD_DEPENDENT_CONV, reason="oneDNN's AVX2 first convolution "
-        'rounds by how it splits work over 3 threads'))])
+@pytest.mark.parametrize('count', [1, 2, 3, 5])
 @pytest.mark.parametrize('capacity', ['tiny', 'medium'])
 def test_small_network_calls_give_the_block_bits_on_any_thread_count(capacity,
                                                                       count):

@@ -263,9 +263,9 @@ def test_folded_frames_independent_of_batch_and_threads(capacity, dtype, frames)
     """A frame's probabilities are the same bits in a call of 16 frames or
     more on any number of threads (what lets a one-thread worker give
     predict's numbers), and, in float32 on one thread, in a call of any
-    size from two frames up (what lets a live tracker run small calls).
-    On several threads oneDNN may split a small call's sums differently
-    (seen for medium with 3 frames on 2 threads of an AMD EPYC)"""
+    size, one frame included (what lets a live tracker run the frame a
+    push completes). On several threads oneDNN may split a small call's
+    sums differently on some CPUs (network.any_thread_count)"""
     if dtype == torch.bfloat16 and capacity not in ('tiny', 'small') \
             and not torchcrepe.hardware.native_bfloat16():
         pytest.skip('bfloat16 is emulated on this CPU (minutes per capacity); '
@@ -292,6 +292,41 @@ def test_folded_frames_independent_of_batch_and_threads(capacity, dtype, frames)
             torch.set_num_threads(threads)
     for piece in one_thread:
         assert torch.equal(piece, whole)
+
+
+@pytest.mark.parametrize('capacity', CAPACITIES)
+def test_one_frame_call_gives_the_block_bits(capacity, frames, monkeypatch):
+    """A one-frame call (the live tracker's usual push) gives a block's
+    bits, probabilities and embedding, in this CPU's layout; in the
+    'line' layout each convolution then runs as two half-maps (the cost
+    of one frame), elsewhere the frame is padded to two"""
+    network = torchcrepe.Crepe(capacity).eval()
+    network.load_state_dict(torch.load(f'{torchcrepe.load.ASSETS}/{capacity}.pth'))
+    threads = torch.get_num_threads()
+    with torch.no_grad():
+        folded = model.FoldedCrepe(network)
+        whole, embedded = folded(frames[:16]), folded(frames[:16], embed=True)
+        batches = []
+        original = torch.nn.functional.conv1d
+
+        def conv1d(x, *args, **kwargs):
+            batches.append(x.size(0))
+            return original(x, *args, **kwargs)
+
+        monkeypatch.setattr(torch.nn.functional, 'conv1d', conv1d)
+        try:
+            torch.set_num_threads(1)
+            singles = [folded(frames[i:i + 1]) for i in range(3)]
+            single_embeddings = [folded(frames[i:i + 1], embed=True) for i in range(3)]
+        finally:
+            torch.set_num_threads(threads)
+    for i in range(3):
+        assert torch.equal(singles[i], whole[i:i + 1])
+        assert torch.equal(single_embeddings[i], embedded[i:i + 1])
+    # Every convolution saw two items: the half-maps, or the frame and its padding
+    assert batches and set(batches) == {2}
+    if folded.layout == 'line':
+        assert len(batches) == 3 * (6 + 5)
 
 
 def test_rowwise_sigmoid_is_sigmoid():

@@ -249,7 +249,8 @@ class FoldedCrepe(torch.nn.Module):
 
     Blocks 2 to 6 run in one of three layouts (`layout`), whichever the
     CPU was measured fastest in, each giving a frame the same bits in any
-    call of two frames or more on any thread count (float32):
+    call of two frames or more (one, in 'line') on any thread count
+    (float32):
     - 'height': 2-D convolutions on channels-last maps, positions along the
       height, (batch, channels, positions, 1). On AVX-512 CPUs oneDNN runs
       these about twice as fast as channels-first 1-D ones.
@@ -271,7 +272,8 @@ class FoldedCrepe(torch.nn.Module):
     after) becomes, in the 2-D layouts, symmetric padding of 32 around a
     65-tap kernel whose first tap is zero, so that no padded copy or slice
     of the map is made; the 'line' layout keeps 64 taps and pads each map
-    (before, after), its faster form there.
+    (before, after), block 1's too, its faster form there (block 1 of tiny
+    1.35x faster on 2 AVX2 cores than with the convolution's own padding).
 
     The classifier runs as a 1x1 convolution over the flattened features
     rather than a matrix product, on a whole number of SIGMOID_ROWS rows
@@ -280,11 +282,14 @@ class FoldedCrepe(torch.nn.Module):
     oneDNN's convolution with fewer than 16 rows on one thread takes
     another kernel. So a frame gets the same bits in any call of 16 frames
     or more on any thread count (every block `infer` runs), and in float32
-    on one thread in any call of two frames or more: what lets a worker run
-    one thread and a live tracker run two frames (network.FEWEST_FRAMES)
-    and still give `predict`'s numbers. A call with one frame takes
-    another convolution kernel; on several threads a small call may too
-    (network.Inference.ready runs small calls on one thread).
+    on one thread in a call of any size: what lets a worker run one thread
+    and a live tracker run the one frame a push completes and still give
+    `predict`'s numbers. oneDNN convolves a batch of one with another
+    kernel, so a one-frame call runs its convolutions as two half-maps in
+    the 'line' layout (`_conv`, the cost of one frame) and is padded to two
+    frames in the others (not measured on one); on several threads a small
+    call may take another kernel too (network.Inference.ready runs small
+    calls on one thread).
 
     Arguments
         network (Crepe): the weights to fold, in evaluation mode
@@ -314,7 +319,7 @@ class FoldedCrepe(torch.nn.Module):
             shape = (-1, 1) if self.layout == 'line' else (-1, 1, 1)
             low, high = low.reshape(shape), high.reshape(shape)
             padding: int | tuple[int, int] = after
-            if i > 1 and self.layout == 'line':
+            if self.layout == 'line':
                 padding = (before, after)
             elif i > 1:
                 # One leading zero tap turns (before, after) into (after,
@@ -346,13 +351,10 @@ class FoldedCrepe(torch.nn.Module):
                 f'frames must have shape (batch, {WINDOW_SIZE}); '
                 f'got {tuple(x.shape)}')
         batch = x.size(0)
-        x = F.conv1d(x[:, None], self.weight1, self.bias1,
-                     stride=STRIDES[0], padding=self.paddings[0])
-        x = F.max_pool1d(x, 2)
-        if self.layout == 'line':
-            x = self._line(x, embed)
-        else:
-            x = self._planes(x, embed)
+        if batch == 1 and self.layout != 'line':
+            # A one-frame call would take another kernel (see above)
+            return self(F.pad(x, (0, 0, 0, 1)), embed)[:1]
+        x = self._line(x, embed) if self.layout == 'line' else self._planes(x, embed)
         if embed:
             return x
 
@@ -367,24 +369,40 @@ class FoldedCrepe(torch.nn.Module):
 
 
     def _line(self, x: torch.Tensor, embed: bool) -> torch.Tensor:
-        """Blocks 1 (its clamp) to 6 in the 'line' layout: (batch, C1,
-        128) max-pooled -> (batch, C6, 4), or the (batch, C5, 8, 1)
-        embedding"""
-        x = torch.clamp(x, self.low1, self.high1)
+        """Blocks 1 to 6 in the 'line' layout: (batch, 1024) frames ->
+        (batch, C6, 4), or the (batch, C5, 8, 1) embedding"""
+        x = self._conv(F.pad(x[:, None], self.paddings[0]), 1)
+        x = torch.clamp(F.max_pool1d(x, 2), self.low1, self.high1)
         for i in range(2, 7):
-            x = F.conv1d(F.pad(x, self.paddings[i - 1]),
-                         getattr(self, f'weight{i}'), getattr(self, f'bias{i}'))
+            x = self._conv(F.pad(x, self.paddings[i - 1]), i)
             x = torch.clamp(F.max_pool1d(x, 2),
                             getattr(self, f'low{i}'), getattr(self, f'high{i}'))
             if embed and i == 5:
                 return x[..., None]
         return x
 
+    def _conv(self, x: torch.Tensor, index: int) -> torch.Tensor:
+        """Block `index`'s convolution of a padded (batch, channels,
+        length) map, 'line' layout; one frame as two items, each the
+        input of half the outputs (a batch of one takes another kernel)"""
+        weight, bias = getattr(self, f'weight{index}'), getattr(self, f'bias{index}')
+        stride = STRIDES[index - 1]
+        if x.size(0) != 1:
+            return F.conv1d(x, weight, bias, stride=stride)
+        outputs = (x.size(2) - weight.size(2)) // stride + 1
+        half = -(-outputs // 2)
+        span = (half - 1) * stride + weight.size(2)
+        second = (outputs - half) * stride
+        y = F.conv1d(torch.cat([x[..., :span], x[..., second:second + span]]),
+                     weight, bias, stride=stride)
+        return torch.cat([y[:1], y[1:, :, 2 * half - outputs:]], dim=2)
+
     def _planes(self, x: torch.Tensor, embed: bool) -> torch.Tensor:
-        """Blocks 1 (its clamp) to 6 in the 2-D layouts: (batch, C1, 128)
-        max-pooled -> (batch, C6, 4), or the (batch, C5, 8, 1) embedding"""
+        """Blocks 1 to 6 in the 2-D layouts: (batch, 1024) frames ->
+        (batch, C6, 4), or the (batch, C5, 8, 1) embedding"""
         height = self.layout == 'height'
-        x = x.unsqueeze(3 if height else 2)
+        x = F.max_pool1d(F.conv1d(x[:, None], self.weight1, self.bias1, stride=STRIDES[0],
+                                  padding=self.paddings[0]), 2).unsqueeze(3 if height else 2)
         # The clamp writes its result channels-last: the layout change
         # costs no pass of its own
         out = torch.empty(x.shape, dtype=x.dtype, device=x.device,

@@ -17,7 +17,7 @@ from typing import Callable, ContextManager, Iterator, Tuple, cast
 import torch
 
 from . import checks, hardware, weights
-from .model import CAPACITIES, SIGMOID_ROWS, Crepe, FoldedCrepe
+from .model import CAPACITIES, SIGMOID_ROWS, Crepe, FoldedCrepe, layout
 from .types import Device
 from .utils import ParameterError
 
@@ -38,10 +38,9 @@ BLOCK_SIZE = {'cpu': 32, 'cuda': 512}
 CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 32}
 
 # The fewest frames a folded float32 CPU call on one thread may have and
-# still give every frame the numbers it gets in a full block: oneDNN
-# computes a one-frame convolution with another kernel (model.FoldedCrepe).
-# A caller with fewer ready frames (a live tracker) pads to this many.
-FEWEST_FRAMES = 2
+# still give every frame the numbers it gets in a full block: any number,
+# since model.FoldedCrepe runs a one-frame call so that it does
+FEWEST_FRAMES = 1
 
 # From this many frames, a folded CPU call gives every frame the numbers
 # of a full block on any thread count: the classifier's row groups
@@ -254,14 +253,14 @@ class Inference:
         For a caller that has a frame or two at a time (a live tracker):
         where the network gives each frame the same bits in any call of
         FEWEST_FRAMES frames or more (exact_below_block), the call holds
-        just these frames (one frame is padded to two) and runs on one
-        thread: on several, oneDNN may split a small call's sums across
-        threads (medium and larger capacities, some sizes), so torch's
-        thread count is set to 1 for the call and then restored, which
-        other threads running torch at that moment also see. MANY_FRAMES
-        frames or more (a backlog) run on torch's threads as they are, in
-        calls of MANY_FRAMES frames at least. Elsewhere a whole block, as
-        `infer`. Without gradients.
+        just these frames. Where `any_thread_count` says so, it runs on
+        torch's threads as they are; elsewhere on one thread (oneDNN may
+        split a small call's sums across threads there): torch's thread
+        count is set to 1 for the call and then restored, which other
+        threads running torch at that moment also see. MANY_FRAMES frames
+        or more (a backlog) run on torch's threads as they are, in calls of
+        MANY_FRAMES frames at least. Elsewhere a whole block, as `infer`.
+        Without gradients.
         """
         fewest: int | None
         threads: ContextManager[None]
@@ -270,7 +269,7 @@ class Inference:
             fewest = FEWEST_FRAMES
             if frames.size(0) >= MANY_FRAMES:
                 fewest = MANY_FRAMES
-            else:
+            elif not any_thread_count(model, device):
                 threads = one_thread()
         with torch.no_grad(), threads:
             return self.run(frames, model, device, precision=precision,
@@ -336,6 +335,16 @@ def probe_frames() -> torch.Tensor:
     frames = torch.randn(PROBE_FRAMES, 1024, generator=generator)
     frames = frames - frames.mean(dim=1, keepdim=True)
     return frames / frames.std(dim=1, keepdim=True)
+
+
+def any_thread_count(capacity: str, device: Device) -> bool:
+    """Whether a folded float32 call of any size gives each frame its
+    block bits on any thread count: the 'line' layout (model.layout) on
+    an AVX2 CPU, measured so for every capacity at 1 to 8 threads in calls
+    of 1 to 9 frames. Other CPUs' kernels were not measured so; there
+    small calls run on one thread (`ready`)"""
+    return (layout(capacity, torch.float32, device) == 'line'
+            and hardware.cpu_capability() == 'AVX2')
 
 
 @contextlib.contextmanager

@@ -11,8 +11,8 @@ How, step by step:
   so it is complete once sample i * hop + 511 has arrived (the last
   frames, which reach into the zero padding after the end, at `finish`);
 - each push runs the network on exactly the frames it completed
-  (network.infer.ready: a call of two frames or more gives each frame the
-  bits of a whole block, so a push pays for its frames only);
+  (network.infer.ready: a call of any size gives each frame the bits of
+  a whole block, so a push pays for its frames only);
 - the decoder (engine.Decoding in live mode) returns the frames it has
   decided: argmax decoders at once, Viterbi decoders once every path
   through the later frames agrees, or, with `max_delay`, when a frame
@@ -89,8 +89,8 @@ class Tracker:
     path is decided, at most max_delay plus one push (plus lookahead)
     when max_delay is set.
 
-    Cost: each push runs the network on the frames it completed, two at
-    least (one is padded to two), on the CPU; on CUDA, with
+    Cost: each push runs the network on the frames it completed, on the
+    CPU (one frame costs one frame on AVX2 CPUs, two elsewhere); on CUDA, with
     backend='onnx' or in reduced precision every call is a whole block
     (network.block_size), since only the CPU float32 network is known
     to give a frame the same bits in calls of any size. The dither is
