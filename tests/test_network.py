@@ -96,28 +96,3 @@ def test_readme_states_the_block_sizes_the_code_uses():
     table = text[start:end].split('\n', 1)[1].strip()
     assert table == network.block_table()
 
-
-def test_ready_keeps_the_threads_only_where_small_calls_allow(frames, monkeypatch):
-    """network.ready runs a push's frames on one thread unless the CPU's
-    layout gives small calls a block's bits on any thread count (the
-    'line' layout on AVX2); either way the bits are the block's"""
-    whole = torchcrepe.infer(frames[:4], 'tiny')
-    counts = []
-    original = torch.set_num_threads
-    monkeypatch.setattr(torch, 'set_num_threads',
-                        lambda count: (counts.append(count), original(count))[1])
-    for free in (True, False):
-        monkeypatch.setattr(network, 'any_thread_count', lambda capacity, device: free)
-        counts.clear()
-        assert torch.equal(torchcrepe.infer.ready(frames[:1], 'tiny'), whole[:1])
-        assert torch.equal(torchcrepe.infer.ready(frames[:3], 'tiny'), whole[:3])
-        before = torch.get_num_threads()
-        assert counts == ([] if free or before == 1 else [1, before] * 2)
-
-
-def test_any_thread_count_only_in_the_measured_layout(monkeypatch):
-    for capability, layout, expected in (('AVX2', 'line', True), ('AVX512', 'height', False),
-                                         ('AVX2', 'height', False), ('DEFAULT', 'line', False)):
-        monkeypatch.setattr(torchcrepe.hardware, 'cpu_capability', lambda: capability)
-        monkeypatch.setattr(network, 'layout', lambda capacity, dtype, device: layout)
-        assert network.any_thread_count('tiny', 'cpu') is expected

@@ -17,7 +17,7 @@ from typing import Callable, ContextManager, Iterator, Tuple, cast
 import torch
 
 from . import checks, hardware, weights
-from .model import CAPACITIES, SIGMOID_ROWS, Crepe, FoldedCrepe, layout
+from .model import CAPACITIES, SIGMOID_ROWS, Crepe, FoldedCrepe
 from .types import Device
 from .utils import ParameterError
 
@@ -253,12 +253,14 @@ class Inference:
         For a caller that has a frame or two at a time (a live tracker):
         where the network gives each frame the same bits in any call of
         FEWEST_FRAMES frames or more (exact_below_block), the call holds
-        just these frames. Where `any_thread_count` says so, it runs on
-        torch's threads as they are; elsewhere on one thread (oneDNN may
-        split a small call's sums across threads there): torch's thread
-        count is set to 1 for the call and then restored, which other
-        threads running torch at that moment also see. MANY_FRAMES frames
-        or more (a backlog) run on torch's threads as they are, in calls of
+        just these frames and runs on one thread: a small call's ~20
+        parallel regions each wait for every thread, so with another
+        process busy on a core a one-frame call of tiny took 22-42 ms on
+        two threads against 5-8 on one (2-core AVX2 EPYC), and on some CPUs
+        oneDNN splits a small call's sums by thread. Torch's thread count
+        is set to 1 for the call and then restored, which other threads
+        running torch at that moment also see. MANY_FRAMES frames or more
+        (a backlog) run on torch's threads as they are, in calls of
         MANY_FRAMES frames at least. Elsewhere a whole block, as `infer`.
         Without gradients.
         """
@@ -269,7 +271,7 @@ class Inference:
             fewest = FEWEST_FRAMES
             if frames.size(0) >= MANY_FRAMES:
                 fewest = MANY_FRAMES
-            elif not any_thread_count(model, device):
+            else:
                 threads = one_thread()
         with torch.no_grad(), threads:
             return self.run(frames, model, device, precision=precision,
@@ -335,16 +337,6 @@ def probe_frames() -> torch.Tensor:
     frames = torch.randn(PROBE_FRAMES, 1024, generator=generator)
     frames = frames - frames.mean(dim=1, keepdim=True)
     return frames / frames.std(dim=1, keepdim=True)
-
-
-def any_thread_count(capacity: str, device: Device) -> bool:
-    """Whether a folded float32 call of any size gives each frame its
-    block bits on any thread count: the 'line' layout (model.layout) on
-    an AVX2 CPU, measured so for every capacity at 1 to 8 threads in calls
-    of 1 to 9 frames. Other CPUs' kernels were not measured so; there
-    small calls run on one thread (`ready`)"""
-    return (layout(capacity, torch.float32, device) == 'line'
-            and hardware.cpu_capability() == 'AVX2')
 
 
 @contextlib.contextmanager
