@@ -165,11 +165,12 @@ def evaluate_take(folder, take, found=None):
     # whose onset is nearest the _score.txt one, once the two files' clocks
     # agree (some _score.txt files run a constant few seconds apart)
     lag = clock_difference(rows[:, 0], intervals[:, 0])
-    annotated = {}
+    annotated, pairs = {}, {}
     for onset, _, index, _ in rows:
         if index >= 0 and written[int(index)] is not None:
             nearest = int(np.argmin(np.abs(intervals[:, 0] - onset - lag)))
             annotated[int(index)] = (intervals[nearest, 0], midi[nearest])
+            pairs[int(index)] = nearest
     differences = np.array([annotated[index][1] - written[index] for index in annotated])
     shift = int(np.round(np.median(differences)))
     aligned, cents, signed = 0, [], []
@@ -208,7 +209,8 @@ def evaluate_take(folder, take, found=None):
             'transpose_right': result.transpose == shift, 'shift': shift, 'fix': fix,
             'unsung': int(((rows[:, 2] >= 0) & (rows[:, 0] < 0)).sum()),
             'ceiling': ceiling, **lost, 'score': result,
-            'differences': differences, 'signed': np.array(signed),
+            'differences': differences, 'signed': np.array(signed), 'pairs': pairs,
+            'written': written,
             'offsets': annotation_offsets(found.track, intervals, midi),
             'grid': on_grid(midi - fix),
             **reference_checks(annotated, written, shift, by_index, result.transpose)}
@@ -253,7 +255,7 @@ def harmonic_offsets(audio, sample_rate, intervals, midi):
     shares nothing with the network: the f0 within +-1 semitone of the
     annotation whose first five harmonics have the largest summed log
     magnitude in a 2**18-point spectrum of the note's middle (Hann, up
-    to 0.4 s), for notes of 0.3 s or more"""
+    to 0.4 s), for notes of 0.3 s or more (NaN for shorter ones)"""
     signal = audio.numpy().mean(0)
     spectrum_size = 2 ** 18
     bins = np.fft.rfftfreq(spectrum_size, 1 / sample_rate)
@@ -262,6 +264,7 @@ def harmonic_offsets(audio, sample_rate, intervals, midi):
     offsets = []
     for (onset, offset), value in zip(intervals, midi):
         if offset - onset < .3:
+            offsets.append(np.nan)
             continue
         centre, width = (onset + offset) / 2, min(.4, (offset - onset) / 2)
         piece = signal[int((centre - width / 2) * sample_rate):
@@ -272,6 +275,17 @@ def harmonic_offsets(audio, sample_rate, intervals, midi):
         strength = np.log(np.interp(partials, bins, magnitude) + 1e-9).sum(1)
         offsets.append(-cents[int(np.argmax(strength))])
     return np.array(offsets)
+
+
+def harmonic_shift(row):
+    """The key shift (semitones) of a take by the FFT estimate: the median
+    over written notes of the annotated sung note's FFT pitch minus the
+    written pitch, rounded; None where no matched note has an estimate"""
+    fix = row['fix']
+    differences = [row['midi'][nearest] + fix - row['harmonic'][nearest] / 100
+                   - row['written'][index] for index, nearest in row['pairs'].items()
+                   if np.isfinite(row['harmonic'][nearest])]
+    return int(np.round(np.median(differences))) if differences else None
 
 
 def folded(semitones):
@@ -383,6 +397,7 @@ def annotation_table(results):
             f'{sum(row["far"] for row in rows)} | '
             f'{sum(row["far_ours_fit"] for row in rows)} |')
     harmonic = np.concatenate([row['harmonic'] for _, row in results])
+    harmonic = harmonic[np.isfinite(harmonic)]
     lines += ['', f'Annotated pitch above an FFT harmonic-sum estimate of the same notes '
               f'(the {len(harmonic)} notes of 0.3 s or more): median {np.median(harmonic):+.1f} '
               f'cents, within 15 cents {np.mean(np.abs(harmonic) <= CENTS_TOLERANCE):.3f}.']
@@ -407,6 +422,13 @@ def annotation_table(results):
     lines += ['', f'Transposition right against the annotators\' key shift recomputed with '
               f'their pitch moved by that median offset: {sum(right)} of {len(right)} takes '
               f'(as annotated: {sum(row["transpose_right"] for _, row in results)}).']
+    keys = [(harmonic_shift(row), row['score'].transpose, row['shift']) for _, row in results]
+    keys = [key for key in keys if key[0] is not None]
+    lines += ['', f'Transposition from the FFT estimate of the annotated notes (the median of '
+              f'its pitch minus the written one, rounded; no network involved), on the '
+              f'{len(keys)} takes with notes of 0.3 s or more: equal to score.transpose on '
+              f'{sum(fft == ours for fft, ours, _ in keys)}, to the annotators\' on '
+              f'{sum(fft == theirs for fft, _, theirs in keys)}.']
     bias = tracker_bias()
     if bias is not None:
         lines += ['', f'The same tracking against a hand-corrected f0 (vocadito track 1, '
@@ -550,6 +572,7 @@ def main():
         audio, sample_rate = load_audio(os.path.join(args.folder, f'{take}.flac'))
         intervals, midi = ssvd.annotated(args.folder, take)
         row['harmonic'] = harmonic_offsets(audio, sample_rate, intervals, midi + row['fix'])
+        row['midi'] = midi
         results.append((ssvd.half(args.folder, take), row))
         pieces += note_pieces(args.folder, take, found)
         print(take, ssvd.half(args.folder, take), f'aligned {row["aligned"]}/{row["notes"]}',

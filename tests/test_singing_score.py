@@ -348,7 +348,12 @@ def test_real_takes():
         intervals, midi = scoring.ssvd.annotated(SSVD, take)
         harmonic = scoring.harmonic_offsets(audio, sample_rate, intervals,
                                             midi + figures['fix'])
-        assert len(harmonic) >= 8 and 10 < np.median(harmonic) < 25
+        assert len(harmonic) == len(midi)
+        measured = harmonic[np.isfinite(harmonic)]
+        assert len(measured) >= 8 and 10 < np.median(measured) < 25
+        # The key shift by that estimate: ours (and, on these, the annotators')
+        figures.update(harmonic=harmonic, midi=midi)
+        assert scoring.harmonic_shift(figures) == figures['score'].transpose == figures['shift']
         assert figures['far_ours_fit'] <= figures['far']
 
 
@@ -367,6 +372,14 @@ def test_annotation_checks():
                 2: {'sung': None}}
     checks = scoring.reference_checks(annotated, [60., 62., 64.], 0, by_index, 0)
     assert checks == {'reference_off': 1, 'far_ours_fit': 1}
+    # The FFT key shift: annotated 62.3, 64.3 and 66.4 (fix -1 applied),
+    # the FFT 30 cents below each; the note with no estimate is left out
+    row = {'fix': -1, 'pairs': {0: 0, 1: 1, 2: 2, 3: 3}, 'written': [60., 62., 64., 65.],
+           'midi': np.array([63.3, 65.3, 67.4, 90.]),
+           'harmonic': np.array([30., 30., 30., np.nan])}
+    assert scoring.harmonic_shift(row) == 2
+    row['harmonic'][:] = np.nan
+    assert scoring.harmonic_shift(row) is None
     # Our note 0.6 semitone off the written one does not count as fitting
     by_index[1]['sung']['midi'] = 62.6
     assert scoring.reference_checks(annotated, [60., 62., 64.], 0, by_index, 0) == \
