@@ -576,7 +576,8 @@ def main():
         results.append((ssvd.half(args.folder, take), row))
         pieces += note_pieces(args.folder, take, found)
         print(take, ssvd.half(args.folder, take), f'aligned {row["aligned"]}/{row["notes"]}',
-              f'transpose {row["score"].transpose} vs {row["shift"]} (fix {row["fix"]})',
+              f'transpose {row["score"].transpose} vs {row["shift"]} (fix {row["fix"]}, '
+              f'FFT {harmonic_shift(row)})',
               f'cents within 15: {np.mean(np.array(row["cents"]) <= 15):.2f}',
               file=sys.stderr, flush=True)
     lines = [f'SSVD takes with a written exercise, singing.score(timing=\'free\', '
