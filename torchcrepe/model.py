@@ -287,9 +287,9 @@ class FoldedCrepe(torch.nn.Module):
     `predict`'s numbers. oneDNN convolves a batch of one with another
     kernel, so a one-frame call runs its convolutions as two half-maps in
     the 'line' layout (`_conv`, the cost of one frame) and is padded to two
-    frames in the others (not measured on one); on several threads a small
-    call may take another kernel too (network.Inference.ready runs small
-    calls on one thread).
+    frames in the others (half-maps not measured there); on several
+    threads a small call may take another kernel too
+    (network.Inference.ready runs small calls on one thread).
 
     Arguments
         network (Crepe): the weights to fold, in evaluation mode
