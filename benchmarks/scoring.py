@@ -146,7 +146,9 @@ def targets_of(written):
 def evaluate_take(folder, take, found=None):
     """Figures of one take: dict with aligned, notes, cents (list of
     |difference| of aligned notes), own (the same for the report's own
-    notes), transpose_right, shift, fix, unsung, and the Score"""
+    notes), transpose_right, shift, fix, unsung, the Score, and the
+    annotated intervals and midi (with the key fix applied) that `pairs`
+    (written index -> annotated note) points into"""
     from torchcrepe import singing
     found = report(folder, take) if found is None else found
     written, rows = written_notes(folder, take)
@@ -165,12 +167,11 @@ def evaluate_take(folder, take, found=None):
     # whose onset is nearest the _score.txt one, once the two files' clocks
     # agree (some _score.txt files run a constant few seconds apart)
     lag = clock_difference(rows[:, 0], intervals[:, 0])
-    annotated, pairs = {}, {}
-    for onset, _, index, _ in rows:
-        if index >= 0 and written[int(index)] is not None:
-            nearest = int(np.argmin(np.abs(intervals[:, 0] - onset - lag)))
-            annotated[int(index)] = (intervals[nearest, 0], midi[nearest])
-            pairs[int(index)] = nearest
+    pairs = {int(index): int(np.argmin(np.abs(intervals[:, 0] - onset - lag)))
+             for onset, _, index, _ in rows
+             if index >= 0 and written[int(index)] is not None}
+    annotated = {index: (intervals[nearest, 0], midi[nearest])
+                 for index, nearest in pairs.items()}
     differences = np.array([annotated[index][1] - written[index] for index in annotated])
     shift = int(np.round(np.median(differences)))
     aligned, cents, signed = 0, [], []
@@ -210,7 +211,7 @@ def evaluate_take(folder, take, found=None):
             'unsung': int(((rows[:, 2] >= 0) & (rows[:, 0] < 0)).sum()),
             'ceiling': ceiling, **lost, 'score': result,
             'differences': differences, 'signed': np.array(signed), 'pairs': pairs,
-            'written': written,
+            'written': written, 'intervals': intervals, 'midi': midi,
             'offsets': annotation_offsets(found.track, intervals, midi),
             'grid': on_grid(midi - fix),
             **reference_checks(annotated, written, shift, by_index, result.transpose)}
@@ -281,8 +282,7 @@ def harmonic_shift(row):
     """The key shift (semitones) of a take by the FFT estimate: the median
     over written notes of the annotated sung note's FFT pitch minus the
     written pitch, rounded; None where no matched note has an estimate"""
-    fix = row['fix']
-    differences = [row['midi'][nearest] + fix - row['harmonic'][nearest] / 100
+    differences = [row['midi'][nearest] - row['harmonic'][nearest] / 100
                    - row['written'][index] for index, nearest in row['pairs'].items()
                    if np.isfinite(row['harmonic'][nearest])]
     return int(np.round(np.median(differences))) if differences else None
@@ -570,9 +570,7 @@ def main():
         found = report(args.folder, take)
         row = evaluate_take(args.folder, take, found)
         audio, sample_rate = load_audio(os.path.join(args.folder, f'{take}.flac'))
-        intervals, midi = ssvd.annotated(args.folder, take)
-        row['harmonic'] = harmonic_offsets(audio, sample_rate, intervals, midi + row['fix'])
-        row['midi'] = midi
+        row['harmonic'] = harmonic_offsets(audio, sample_rate, row['intervals'], row['midi'])
         results.append((ssvd.half(args.folder, take), row))
         pieces += note_pieces(args.folder, take, found)
         print(take, ssvd.half(args.folder, take), f'aligned {row["aligned"]}/{row["notes"]}',

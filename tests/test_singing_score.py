@@ -345,14 +345,13 @@ def test_real_takes():
         tracked = figures['offsets'][scoring.MAIN_STATISTIC]
         assert len(tracked) >= 20 and 10 < np.median(tracked) < 30
         audio, sample_rate = scoring.load_audio(os.path.join(SSVD, f'{take}.flac'))
-        intervals, midi = scoring.ssvd.annotated(SSVD, take)
-        harmonic = scoring.harmonic_offsets(audio, sample_rate, intervals,
-                                            midi + figures['fix'])
+        intervals, midi = figures['intervals'], figures['midi']
+        harmonic = scoring.harmonic_offsets(audio, sample_rate, intervals, midi)
         assert len(harmonic) == len(midi)
         measured = harmonic[np.isfinite(harmonic)]
         assert len(measured) >= 8 and 10 < np.median(measured) < 25
         # The key shift by that estimate: ours (and, on these, the annotators')
-        figures.update(harmonic=harmonic, midi=midi)
+        figures['harmonic'] = harmonic
         assert scoring.harmonic_shift(figures) == figures['score'].transpose == figures['shift']
         assert figures['far_ours_fit'] <= figures['far']
 
@@ -372,10 +371,11 @@ def test_annotation_checks():
                 2: {'sung': None}}
     checks = scoring.reference_checks(annotated, [60., 62., 64.], 0, by_index, 0)
     assert checks == {'reference_off': 1, 'far_ours_fit': 1}
-    # The FFT key shift: annotated 62.3, 64.3 and 66.4 (fix -1 applied),
-    # the FFT 30 cents below each; the note with no estimate is left out
-    row = {'fix': -1, 'pairs': {0: 0, 1: 1, 2: 2, 3: 3}, 'written': [60., 62., 64., 65.],
-           'midi': np.array([63.3, 65.3, 67.4, 90.]),
+    # The FFT key shift: annotated 62.3, 64.3 and 66.4 (the key fix
+    # applied), the FFT 30 cents below each; the note with no estimate is
+    # left out
+    row = {'pairs': {0: 0, 1: 1, 2: 2, 3: 3}, 'written': [60., 62., 64., 65.],
+           'midi': np.array([62.3, 64.3, 66.4, 89.]),
            'harmonic': np.array([30., 30., 30., np.nan])}
     assert scoring.harmonic_shift(row) == 2
     row['harmonic'][:] = np.nan
