@@ -25,7 +25,7 @@ Prints per capacity (Markdown):
     vibrato precision, recall and F1 of frames (the report's 10 ms frames)
             inside a reported vibrato span against frames between a vib_on
             and the next vib_off, pooled over the files
-Pitch tracks (pitch, periodicity and loudness per frame) are cached per
+Pitch tracks (pitch and periodicity per frame) are cached per
 file and capacity under .cache/singing_real/ (ignored by git), so that
 rerunning the analysis takes seconds; --no-cache recomputes them.
 `evaluate` is the function the tests call on a short excerpt (--seconds).
@@ -126,11 +126,13 @@ def tracked(audio_file, capacity, seconds=None, cache=CACHE):
 
 def track_audio(name, audio, sample_rate, capacity, cache=CACHE):
     """(pitch, periodicity, loudness), each (1, frames), of audio as the
-    command line computes them for a file called `name`"""
+    command line computes them for a file called `name`; the pitch track
+    is cached, the loudness (cheap) always computed"""
     import torch
     import torchcrepe
     from torchcrepe.cli import common, singing
     plan = command(name, capacity)
+    loudness = singing.loudness_of(plan.singing, audio, sample_rate)
     path = None
     if cache is not None:
         digest = hashlib.sha1(audio.numpy().tobytes()).hexdigest()[:16]
@@ -139,14 +141,12 @@ def track_audio(name, audio, sample_rate, capacity, cache=CACHE):
         if os.path.exists(path):
             saved = np.load(path)
             return tuple(torch.from_numpy(saved[key])
-                         for key in ('pitch', 'periodicity', 'loudness'))
+                         for key in ('pitch', 'periodicity')) + (loudness,)
     pitch, periodicity = torchcrepe.pipeline.track(
         audio, sample_rate, common.settings(plan.options))
-    loudness = singing.loudness_of(plan.singing, audio, sample_rate)
     if path is not None:
         os.makedirs(cache, exist_ok=True)
-        np.savez(path + '.tmp.npz', pitch=pitch.numpy(), periodicity=periodicity.numpy(),
-                 loudness=loudness.numpy())
+        np.savez(path + '.tmp.npz', pitch=pitch.numpy(), periodicity=periodicity.numpy())
         os.replace(path + '.tmp.npz', path)
     return pitch, periodicity, loudness
 

@@ -343,6 +343,10 @@ POST_PROCESSING = [
     *cases(loudness.a_weighted, {'audio': AUDIO}, 'sample_rate', *RATE_CASES),
     *cases(loudness.a_weighted, {'audio': AUDIO, 'sample_rate': 16000}, 'hop_length',
            ('160', TYPE), (0, VALUE)),
+    *cases(loudness.band_level, {'sample_rate': 16000}, 'audio', *AUDIO_CASES[:4]),
+    *cases(loudness.band_level, {'audio': AUDIO}, 'sample_rate', *RATE_CASES),
+    *cases(loudness.band_level, {'audio': AUDIO, 'sample_rate': 16000}, 'hop_length',
+           ('160', TYPE), (0, VALUE)),
     *cases(loudness.a_weighting, {}, 'frequencies', ('x', TYPE), ([1., 'x'], TYPE)),
 ]
 

@@ -58,3 +58,39 @@ def test_frames_match_predict():
     audio = tone(300, .3, sample_rate=44100)
     assert loudness.a_weighted(audio, 44100).shape == (1, 1 + 4800 // 160)
     assert loudness.a_weighted(audio, 44100, pad=False).shape == (1, 1 + (4800 - 1024) // 160)
+
+
+@pytest.mark.parametrize('frequency, inside', [(1000, True), (3000, True), (150, False)])
+def test_band_level_is_the_mean_square_of_the_band(frequency, inside):
+    """A sinusoid of amplitude 0.5 has a mean square of 0.125: -9.03 dB
+    inside loudness.BAND (500-4000 Hz); outside it only the Hann window's
+    leakage reaches the band"""
+    audio = tone(frequency, .5, amplitude=.5)
+    level = loudness.band_level(audio, 16000)[0, 10:-10]
+    if inside:
+        assert level.numpy() == pytest.approx(10 * np.log10(.125), abs=.01)
+    else:
+        assert level.max().item() < 10 * np.log10(.125) - 60
+    assert loudness.band_level(audio, 16000).shape == loudness.a_weighted(audio, 16000).shape
+    assert loudness.band_level(tone(300, .3, sample_rate=44100), 44100, pad=False).shape == \
+        (1, 1 + (4800 - 1024) // 160)
+
+
+def test_band_level_of_silence_is_the_floor():
+    assert (loudness.band_level(torch.zeros(1, 16000), 16000) == loudness.MIN_DB).all()
+
+
+def test_a_consonant_dips_the_band_more_than_the_a_weighted_loudness():
+    """A vowel (a 150 Hz voice with harmonics to 4 kHz) and, for 60 ms, a
+    nasal murmur (the fundamental alone, as loud): the band drops by far
+    more than the A-weighted mean of the dB spectrum"""
+    time = np.arange(16000) / 16000
+    vowel = sum(np.sin(2 * np.pi * 150 * k * time) / k for k in range(1, 27))
+    murmur = np.sin(2 * np.pi * 150 * time) * np.sqrt(np.mean(vowel ** 2) * 2)
+    nasal = (time > .47) & (time < .53)
+    audio = torch.from_numpy(.1 * np.where(nasal, murmur, vowel))[None].float()
+    band = loudness.band_level(audio, 16000)[0].numpy()
+    weighted = loudness.a_weighted(audio, 16000)[0].numpy()
+    band_dip = band[20:40].mean() - band[50]
+    weighted_dip = weighted[20:40].mean() - weighted[50]
+    assert band_dip > 10 and band_dip > 2 * weighted_dip

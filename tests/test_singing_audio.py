@@ -76,7 +76,7 @@ def test_bundled_example():
     pitch, periodicity = torchcrepe.predict(
         audio, sample_rate, model='small', fmax=1000., return_periodicity=True,
         decoder=torchcrepe.decode.weighted_viterbi)
-    loudness = torchcrepe.loudness.a_weighted(audio, sample_rate)
+    loudness = torchcrepe.loudness.band_level(audio, sample_rate)
     notes = singing.analyse(pitch, periodicity, .01, loudness=loudness).notes
     # The portamento down to A3 slows onto it: its last 80 ms hold A3
     # within 25 cents, a note reached by the fall (tiny reads a glide)

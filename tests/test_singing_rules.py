@@ -191,6 +191,32 @@ def test_a_scoop_before_the_vowel_is_the_attack_not_a_note():
                                loudness=swell(1e-3)).notes) == 2
 
 
+def test_a_scoop_after_a_voiced_consonant_starts_the_note_where_it_arrives():
+    # 62 held, a voiced consonant (a 12 dB loudness dip at 0.6 s), and the
+    # next syllable scoops from 62 up to 65 over 120 ms (a raised cosine)
+    def shape(t):
+        position = np.clip((t - .4) / .12, 0, 1)
+        return np.where(t < .4, 62., 62. + 3 * (.5 - .5 * np.cos(np.pi * position)))
+    pitch = curve([(.2, None), (.8, shape), (.2, None)])
+    first, second = singing.analyse(pitch, None, HOP, window_seconds=0,
+                                    loudness=dipped(12.)).notes
+    assert round(first.midi) == 62 and round(second.midi) == 65
+    # Where the scoop comes within a quarter tone of 65, 5/6 of the way
+    arrived = .6 + np.arccos(1 - 2 * 5 / 6) / np.pi * .12
+    assert abs(second.onset - arrived) < .015
+    assert second.attack.kind == 'scoop' and abs(second.attack.start - .6) < .011
+    assert abs(second.attack.start + second.attack.length - second.onset) < 1e-9
+    assert abs(100 * (second.midi - 65)) < 3
+    # After an unvoiced consonant instead (40 ms without voice) the scoop
+    # is heard as the start of the note: where the voice starts
+    gap = pitch.copy()
+    gap[int(round(.6 / HOP)):int(round(.64 / HOP))] = np.nan
+    loudness = np.where(np.isnan(gap), -60., -30.)
+    _, after_gap = singing.analyse(gap, None, HOP, window_seconds=0,
+                                   loudness=loudness).notes
+    assert abs(after_gap.onset - .64) < .011 and after_gap.attack.kind == 'scoop'
+
+
 @pytest.mark.parametrize('seconds', [.08, .1])
 def test_a_short_note_with_its_own_pitch_survives(seconds):
     # An ascending run: 60 for 0.4 s, 62 for `seconds`, 64 for 0.4 s, each

@@ -35,7 +35,7 @@ import warnings
 from .. import files, framing
 from ..constants import SAMPLE_RATE
 from ..defaults import SINGING_DECODER
-from ..loudness import a_weighted
+from ..loudness import band_level
 from ..paths import one_or_per_file
 from ..utils import ParameterError
 
@@ -213,9 +213,11 @@ def tuning(text):
 
 
 def loudness_of(singing, audio, sample_rate):
-    """A-weighted loudness (dB, torch.tensor [shape=(1, frames)]) of a
-    file on the frames of its pitch track (`singing`: a Plan)"""
-    return a_weighted(audio, sample_rate, singing.hop_length, singing.pad)
+    """The level of the band of a sung vowel's formants (dB, torch.tensor
+    [shape=(1, frames)], loudness.band_level) of a file on the frames of
+    its pitch track (`singing`: a Plan): what the analysis reads syllables
+    and onsets from"""
+    return band_level(audio, sample_rate, singing.hop_length, singing.pad)
 
 
 def analysis(singing, audio, sample_rate, pitch, periodicity, loudness=None):

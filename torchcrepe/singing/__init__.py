@@ -5,7 +5,7 @@ and hop, from any capacity, decoder or backend, or from elsewhere:
 
     pitch, periodicity = torchcrepe.predict(audio, sr, model='small',
         decoder=torchcrepe.decode.weighted_viterbi, return_periodicity=True)
-    loudness = torchcrepe.loudness.a_weighted(audio, sr)  # optional
+    loudness = torchcrepe.loudness.band_level(audio, sr)  # optional
     report = torchcrepe.singing.analyse(pitch, periodicity, hop_seconds=.01,
                                         loudness=loudness)
     print(report.summary())

@@ -9,7 +9,7 @@ the minima of the loudness contour), and the boundary singers keep in time
 is the vowel onset after the consonant (Sundberg and Bauer-Huppmann, "When
 does a sung tone start?", J. Voice 2007).
 
-With loudness (dB per frame, e.g. torchcrepe.loudness.a_weighted):
+With loudness (dB per frame, e.g. torchcrepe.loudness.band_level):
     a *dip* is a local minimum of the loudness at least DIP_DB below the
     loudest frame on each side within DIP_WINDOW seconds. Amplitude
     vibrato is no dip: the loudness of a vibrato swings with its pitch as

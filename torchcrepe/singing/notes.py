@@ -33,6 +33,11 @@ the vocadito annotations, Bittner et al. 2021):
      when it scoops up to its pitch (the scoop is the *attack*); a
      frame-based tracker's first voiced frame leads the voice
      (LEAD_SHARE); after a voiced consonant, at the loudness minimum;
+   - after a voiced consonant, a note that a scoop leads into starts where
+     the scoop arrives within a quarter tone of it, as a legato note does:
+     the pitch moves while the consonant is sung, and the note is heard
+     with the vowel on its pitch. After silence a scoop is heard as the
+     start of the note (the first bullet);
    - after a legato transition from the previous note (a slide, a
      portamento, no new attack), where its pitch arrives: where it comes
      within a quarter tone of this note's level, the pitch a listener
@@ -203,6 +208,8 @@ def segment(track: tracks.Track, window_seconds: float = 0.) -> list[Note]:
                 _starts_after_silence(found[0], lead, straddle)
             if found and loudness is not None:
                 found = _vowel_onset(found, loudness[start:stop], track, first + start)
+            if found and syllable.sounding_before:
+                _starts_on_arrival(found[0])
             if found and not syllable.sounding_after:
                 found[-1].offset -= lead
                 found[-1].held[max(len(found[-1].held) - straddle, 0):] = False
@@ -223,6 +230,18 @@ def _starts_after_silence(note: Note, lead: float, straddle: int) -> None:
     held = np.flatnonzero(note.held)
     if len(held) and held[0] < straddle:
         note.held[:straddle] = False
+
+
+def _starts_on_arrival(note: Note) -> None:
+    """The first note of a syllable after a voiced consonant, when a scoop
+    leads into it: its onset where the scoop arrives within a quarter tone
+    of its pitch (rule 4, as a legato note's), if that is later than where
+    its vowel is heard, and never later than MIN_NOTE before its offset"""
+    if note.attack is None or note.attack.kind != 'scoop' or note.glide:
+        return
+    arrived = min(note.attack.start + note.attack.length, note.offset - levels.MIN_NOTE)
+    if arrived > note.onset:
+        note.onset = arrived
 
 
 def _vowel_onset(found: list[Note], loudness: FloatArray, track: tracks.Track,

@@ -101,7 +101,7 @@ def analyse(pitch: Values, periodicity: Values | None, hop_seconds: float,
             at most vibrato.MAX_WINDOW (0.3 s)
         loudness (same shape as pitch, or None; keyword only)
             dB per frame on the same frames, e.g.
-            torchcrepe.loudness.a_weighted(audio, sample_rate, hop_length):
+            torchcrepe.loudness.band_level(audio, sample_rate, hop_length):
             a dip in it is a new syllable, a new note on the same pitch too
             (articulation.py). Without it, an unvoiced gap of 30 ms or more
             is; the command line always gives it. Finite, within

@@ -92,7 +92,7 @@ class Track(NamedTuple):
     hop (float): seconds between frames
     start (float): time of frame 0 in seconds
     loudness (numpy.ndarray [shape=(frames,)] or None): dB per frame (the
-        package's A-weighted loudness), or None: pitch alone
+        package's loudness.band_level), or None: pitch alone
     """
     midi: np.ndarray
     voiced: np.ndarray
@@ -198,7 +198,7 @@ def prepare(pitch, periodicity, hop_seconds, tuning=440., start=0.,
         voicing_threshold (float): periodicity below it is unvoiced, 0..1
         duration (float or None): seconds of audio, to check the hop against
         loudness (array like pitch, or None): dB per frame (finite, within
-            +-MAX_LOUDNESS; e.g. torchcrepe.loudness.a_weighted on the same
+            +-MAX_LOUDNESS; e.g. torchcrepe.loudness.band_level on the same
             frames)
 
     Raises ParameterError (a ValueError), naming the argument, before any
