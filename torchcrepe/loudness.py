@@ -83,9 +83,9 @@ def band_level(audio: torch.Tensor, sample_rate: int, hop_length: int | None = N
     (torch.tensor [shape=(1, frames)]), dB, float32, on audio's device
     """
     magnitude, device = _spectrum(audio, sample_rate, hop_length, pad)
-    frequencies = torch.from_numpy(np.fft.rfftfreq(WINDOW_SIZE, 1. / SAMPLE_RATE))
-    inside = (frequencies >= BAND[0]) & (frequencies < BAND[1])
-    window = torch.hann_window(WINDOW_SIZE, periodic=True, dtype=torch.float64)
+    frequencies = _frequencies()
+    inside = torch.from_numpy((frequencies >= BAND[0]) & (frequencies < BAND[1]))
+    window = _window()
     # One-sided power to the mean square of the windowed band (Parseval)
     power = 2 * (magnitude[:, inside] ** 2).sum(dim=1) / (WINDOW_SIZE * (window ** 2).sum())
     level = 10 * torch.log10(power.clamp(min=10 ** (MIN_DB / 10)))
@@ -106,14 +106,22 @@ def _spectrum(audio: torch.Tensor, sample_rate: int, hop_length: int | None,
     if pad:
         signal = torch.nn.functional.pad(signal, (WINDOW_SIZE // 2, WINDOW_SIZE // 2))
     frames = signal.unfold(0, WINDOW_SIZE, hop_length)
-    window = torch.hann_window(WINDOW_SIZE, periodic=True, dtype=torch.float64)
-    return torch.fft.rfft(frames * window, dim=1).abs(), device
+    return torch.fft.rfft(frames * _window(), dim=1).abs(), device
+
+
+def _window() -> torch.Tensor:
+    """The STFT's window: WINDOW_SIZE-point periodic Hann, float64"""
+    return torch.hann_window(WINDOW_SIZE, periodic=True, dtype=torch.float64)
+
+
+def _frequencies() -> FloatArray:
+    """Hz of each rfft bin of the STFT at SAMPLE_RATE: (513,) numpy"""
+    return np.fft.rfftfreq(WINDOW_SIZE, 1. / SAMPLE_RATE)
 
 
 def perceptual_weights() -> FloatArray:
     """A-weighting (dB) minus REF_DB for each rfft bin: (513, 1) numpy"""
-    frequencies = np.fft.rfftfreq(WINDOW_SIZE, 1. / SAMPLE_RATE)
-    return a_weighting(frequencies)[:, None] - REF_DB
+    return a_weighting(_frequencies())[:, None] - REF_DB
 
 
 def a_weighting(frequencies: npt.ArrayLike) -> FloatArray:

@@ -209,7 +209,7 @@ def segment(track: tracks.Track, window_seconds: float = 0.) -> list[Note]:
             if found and loudness is not None:
                 found = _vowel_onset(found, loudness[start:stop], track, first + start)
             if found and syllable.sounding_before:
-                _starts_on_arrival(found[0])
+                _starts_on_arrival(found[0], track)
             if found and not syllable.sounding_after:
                 found[-1].offset -= lead
                 found[-1].held[max(len(found[-1].held) - straddle, 0):] = False
@@ -232,16 +232,24 @@ def _starts_after_silence(note: Note, lead: float, straddle: int) -> None:
         note.held[:straddle] = False
 
 
-def _starts_on_arrival(note: Note) -> None:
+def _starts_on_arrival(note: Note, track: tracks.Track) -> None:
     """The first note of a syllable after a voiced consonant, when a scoop
     leads into it: its onset where the scoop arrives within a quarter tone
     of its pitch (rule 4, as a legato note's), if that is later than where
-    its vowel is heard, and never later than MIN_NOTE before its offset"""
-    if note.attack is None or note.attack.kind != 'scoop' or note.glide:
-        return
-    arrived = min(note.attack.start + note.attack.length, note.offset - levels.MIN_NOTE)
-    if arrived > note.onset:
-        note.onset = arrived
+    its vowel is heard"""
+    if note.attack is not None and note.attack.kind == 'scoop' and not note.glide:
+        _start_later(note, note.attack.start + note.attack.length, track)
+
+
+def _start_later(note: Note, time: float, track: tracks.Track) -> None:
+    """Move a note's onset to `time` (s) if that is later, but never later
+    than MIN_NOTE before its offset; its frames before the onset are not
+    held"""
+    time = min(time, note.offset - levels.MIN_NOTE)
+    if time > note.onset:
+        note.onset = time
+        before = int(np.ceil((time - track.start) / track.hop)) - note.first
+        note.held[:max(before, 0)] = False
 
 
 def _vowel_onset(found: list[Note], loudness: FloatArray, track: tracks.Track,
@@ -267,13 +275,7 @@ def _vowel_onset(found: list[Note], loudness: FloatArray, track: tracks.Track,
             not found[0].glide:
         scoop, found = found[0], found[1:]
         found[0] = _with_scoop(found[0], scoop)
-    note = found[0]
-    if heard > note.onset:
-        heard = min(heard, note.offset - levels.MIN_NOTE)
-        if heard > note.onset:
-            note.onset = heard
-            before = int(np.ceil((heard - track.start) / hop)) - note.first
-            note.held[:max(before, 0)] = False
+    _start_later(found[0], heard, track)
     return found
 
 
