@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 import torchcrepe
 import torchcrepe.hardware
+from torchcrepe import folded as folded_module
 from torchcrepe import model as crepe_model
 from torchcrepe import weights
 
@@ -115,7 +116,7 @@ def test_no_gradient_needed_runs_folded_and_equal(frames):
 
 
 def test_folded_network_refuses_gradients(frames):
-    folded = crepe_model.FoldedCrepe(weights.crepe('tiny'))
+    folded = folded_module.FoldedCrepe(weights.crepe('tiny'))
     with pytest.raises(RuntimeError, match='no gradients'):
         folded(frames[:2].clone().requires_grad_(True))
 

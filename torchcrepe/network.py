@@ -17,7 +17,8 @@ from typing import Callable, ContextManager, Iterator, Tuple, cast
 import torch
 
 from . import checks, hardware, weights
-from .model import CAPACITIES, SIGMOID_ROWS, Crepe, FoldedCrepe
+from .folded import SIGMOID_ROWS, FoldedCrepe
+from .model import CAPACITIES, Crepe
 from .types import Device
 from .utils import ParameterError
 
@@ -39,12 +40,12 @@ CPU_BLOCK_SIZE = {'tiny': 128, 'small': 64, 'medium': 64, 'large': 32, 'full': 3
 
 # The fewest frames a folded float32 CPU call on one thread may have and
 # still give every frame the numbers it gets in a full block: any number,
-# since model.FoldedCrepe runs a one-frame call so that it does
+# since folded.FoldedCrepe runs a one-frame call so that it does
 FEWEST_FRAMES = 1
 
 # From this many frames, a folded CPU call gives every frame the numbers
 # of a full block on any thread count: the classifier's row groups
-# (model.FoldedCrepe). A live tracker that has fallen behind runs its
+# (folded.FoldedCrepe). A live tracker that has fallen behind runs its
 # backlog on every thread
 MANY_FRAMES = SIGMOID_ROWS
 
@@ -115,7 +116,7 @@ def in_blocks(frames: torch.Tensor, size: int, run: Callable[[torch.Tensor], tor
 def exact_below_block(device: Device, precision: str | None, backend: str) -> bool:
     """Whether calls of FEWEST_FRAMES or more frames, not only whole
     blocks, give every frame its numbers: the folded float32 network on
-    the CPU (model.FoldedCrepe); elsewhere kernels may change with the
+    the CPU (folded.FoldedCrepe); elsewhere kernels may change with the
     call's size, so calls there stay whole blocks"""
     return backend == 'torch' and torch.device(device).type == 'cpu' \
         and precision in (None, 'float32')
@@ -143,7 +144,7 @@ class Inference:
 
     Gradients: under torch.no_grad, torch.inference_mode, or when the
     frames do not require grad, what runs is a copy of the network folded
-    for inference (model.FoldedCrepe), which computes no gradients. When
+    for inference (folded.FoldedCrepe), which computes no gradients. When
     grad mode is on and the frames require grad (CREPE as a pitch or
     perceptual loss), the plain network runs instead, 0.0.24's
     computation, and the output is differentiable with respect to the
@@ -207,7 +208,7 @@ class Inference:
         """What runs for a capacity on a device in a dtype
 
         Without `gradient`: the bundled network folded for inference
-        (model.FoldedCrepe), which computes no gradients. With it: the
+        (folded.FoldedCrepe), which computes no gradients. With it: the
         plain network (`Crepe`, 0.0.24's computation), the model itself or
         a copy on that device in that dtype. A network of the user's own
         (not a Crepe, or in training mode) always runs plain. Copies are
