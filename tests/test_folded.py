@@ -221,6 +221,12 @@ def one_frame_calls(folded, frames, monkeypatch):
     return singles, embeddings, seen
 
 
+def whole_frame_length(folded):
+    """The length of block 1's input for a whole frame: padded first in
+    the 'line' layout, by the convolution in the others"""
+    return 1024 + sum(model.PADDINGS[0]) if folded.layout == 'line' else 1024
+
+
 @pytest.mark.parametrize('capacity', CAPACITIES)
 def test_one_frame_call_gives_the_block_bits(capacity, frames, monkeypatch):
     """A one-frame call (the live tracker's usual push) gives a block's
@@ -247,7 +253,7 @@ def test_one_frame_call_gives_the_block_bits(capacity, frames, monkeypatch):
     # padding; in half-maps block 1 reads less than the whole frame
     items, lengths = zip(*seen)
     assert set(items) == {2}
-    first = 1024 + sum(model.PADDINGS[0]) if folded.layout == 'line' else 1024
+    first = whole_frame_length(folded)
     assert (max(lengths) < first) == halves
 
 
@@ -271,7 +277,7 @@ def test_one_frame_call_pads_where_half_maps_are_not_exact(frames, monkeypatch):
         assert not reduced.splits_one_frame()
     singles, embeddings, seen = one_frame_calls(folded, frames, monkeypatch)
     assert torch.equal(singles, whole[:3]) and torch.equal(embeddings, embedded[:3])
-    first = 1024 + sum(model.PADDINGS[0]) if folded.layout == 'line' else 1024
+    first = whole_frame_length(folded)
     assert {items for items, _ in seen} == {2} and max(length for _, length in seen) == first
 
 

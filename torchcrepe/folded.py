@@ -132,8 +132,8 @@ class FoldedCrepe(torch.nn.Module):
                              .contiguous(memory_format=torch.channels_last))
         self.register_buffer('classifier_bias', network.classifier.bias
                              .detach().to(dtype=dtype, copy=True))
-        # Whether a one-frame call may run in half-maps (splits_one_frame):
-        # None until the first one-frame call checks it
+        # Whether a one-frame float32 call may run in half-maps
+        # (splits_one_frame): None until the first one-frame call checks it
         self.halves: bool | None = None
 
     def forward(self, x: torch.Tensor, embed: bool = False) -> torch.Tensor:
@@ -175,7 +175,7 @@ class FoldedCrepe(torch.nn.Module):
         block's bits (in bfloat16 one layout passed this check and then
         differed on other frames)"""
         if self.weight1.dtype != torch.float32:
-            self.halves = False
+            return False
         if self.halves is None:
             generator = torch.Generator().manual_seed(0)
             frames = torch.randn(2, WINDOW_SIZE, generator=generator).to(
